@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vCPU threads. Each vCPU's ioctls come from its own thread: it creates
+ * and initialises its vCPU, meets the main thread at barriers while the
+ * machine is assembled, then runs the KVM_RUN loop.
+ */
+#include "kvm/kvm.h"
+#include "kvm/util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#define ARM64_CORE_REG(x)                                    \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
+	 KVM_REG_ARM_CORE_REG(x))
+#define REG_X(n) ARM64_CORE_REG(regs.regs[n])
+#define REG_PC ARM64_CORE_REG(regs.pc)
+#define REG_PSTATE ARM64_CORE_REG(regs.pstate)
+#define REG_MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
+
+/* EL1h with D, A, I and F masked: the state booting.rst asks for. */
+#define PSTATE_BOOT 0x3c5ULL
+
+#define SIG_KICK SIGUSR1
+
+static const char *const exit_names[] = {
+	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
+	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
+	[KVM_EXIT_IO] = "IO",
+	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
+	[KVM_EXIT_DEBUG] = "DEBUG",
+	[KVM_EXIT_HLT] = "HLT",
+	[KVM_EXIT_MMIO] = "MMIO",
+	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
+	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
+	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+	[KVM_EXIT_INTR] = "INTR",
+	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
+	[KVM_EXIT_ARM_NISV] = "ARM_NISV",
+};
+
+static const char *exit_name(uint32_t reason)
+{
+	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
+		return exit_names[reason];
+	return "?";
+}
+
+static int get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
+
+	return ioctl(cpu->fd, KVM_GET_ONE_REG, &reg);
+}
+
+static int set_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t val)
+{
+	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
+
+	return ioctl(cpu->fd, KVM_SET_ONE_REG, &reg);
+}
+
+static bool exit_requested(struct kvm *kvm)
+{
+	return __atomic_load_n(&kvm->exit_requested, __ATOMIC_ACQUIRE);
+}
+
+static void cpu_fail(struct kvm_cpu *cpu, const char *what)
+{
+	snprintf(cpu->err, sizeof(cpu->err), "vCPU %u: %s: %s", cpu->id, what,
+		 strerror(errno));
+}
+
+static int vcpu_create(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+	void *run;
+
+	cpu->fd = ioctl(kvm->vm_fd, KVM_CREATE_VCPU, cpu->id);
+	if (cpu->fd < 0) {
+		cpu_fail(cpu, "KVM_CREATE_VCPU");
+		return -1;
+	}
+	run = mmap(NULL, kvm->run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+		   cpu->fd, 0);
+	if (run == MAP_FAILED) {
+		cpu_fail(cpu, "mmap of kvm_run");
+		return -1;
+	}
+	cpu->run = run;
+	return 0;
+}
+
+static int vcpu_init(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+
+	if (ioctl(kvm->vm_fd, KVM_ARM_PREFERRED_TARGET, &cpu->init) < 0) {
+		cpu_fail(cpu, "KVM_ARM_PREFERRED_TARGET");
+		return -1;
+	}
+	memset(cpu->init.features, 0, sizeof(cpu->init.features));
+	cpu->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
+	/* In-kernel PSCI: secondaries wait for CPU_ON. */
+	if (cpu->id)
+		cpu->init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
+	if (ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) < 0) {
+		cpu_fail(cpu, "KVM_ARM_VCPU_INIT");
+		return -1;
+	}
+	if (get_reg(cpu, REG_MPIDR_EL1, &cpu->mpidr) < 0) {
+		cpu_fail(cpu, "reading MPIDR_EL1");
+		return -1;
+	}
+	return 0;
+}
+
+static int vcpu_set_boot_regs(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+	int i;
+
+	if (set_reg(cpu, REG_PSTATE, PSTATE_BOOT) < 0 ||
+	    set_reg(cpu, REG_PC, kvm->boot.kernel_addr) < 0 ||
+	    set_reg(cpu, REG_X(0), kvm->boot.dtb_addr) < 0)
+		return -1;
+	for (i = 1; i < 4; i++)
+		if (set_reg(cpu, REG_X(i), 0) < 0)
+			return -1;
+	return 0;
+}
+
+static void handle_mmio(struct kvm_cpu *cpu)
+{
+	struct kvm_run *run = cpu->run;
+	uint64_t addr = run->mmio.phys_addr;
+	uint32_t len = run->mmio.len;
+	int ret;
+
+	if (len > sizeof(run->mmio.data))
+		len = sizeof(run->mmio.data);
+	ret = mmio_bus__dispatch(&cpu->kvm->mmio, addr, run->mmio.data, len,
+				 run->mmio.is_write);
+	if (ret)
+		pr_debug("vCPU %u: MMIO %s of %u bytes at 0x%llx: %s", cpu->id,
+			 run->mmio.is_write ? "write" : "read", len,
+			 (unsigned long long)addr, strerror(-ret));
+}
+
+/* Returns false when the vCPU should stop. */
+static bool handle_system_event(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+
+	switch (cpu->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		pr_info("the guest powered off");
+		kvm__request_exit(kvm, 0);
+		return false;
+	case KVM_SYSTEM_EVENT_RESET:
+		pr_info("the guest asked for a reset; exiting");
+		kvm__request_exit(kvm, 0);
+		return false;
+	case KVM_SYSTEM_EVENT_CRASH:
+		pr_err("vCPU %u: the guest crashed", cpu->id);
+		kvm__request_exit(kvm, 1);
+		return false;
+	default:
+		pr_err("vCPU %u: unexpected system event %u", cpu->id,
+		       cpu->run->system_event.type);
+		kvm__request_exit(kvm, 1);
+		return false;
+	}
+}
+
+static void vcpu_loop(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+	struct kvm_run *run = cpu->run;
+
+	while (!exit_requested(kvm)) {
+		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			pr_err("vCPU %u: KVM_RUN failed: %s", cpu->id,
+			       strerror(errno));
+			kvm__request_exit(kvm, 1);
+			return;
+		}
+
+		switch (run->exit_reason) {
+		case KVM_EXIT_MMIO:
+			handle_mmio(cpu);
+			break;
+		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_SYSTEM_EVENT:
+			if (!handle_system_event(cpu))
+				return;
+			break;
+		case KVM_EXIT_FAIL_ENTRY:
+			pr_err("vCPU %u: KVM_EXIT_FAIL_ENTRY, reason 0x%llx",
+			       cpu->id,
+			       (unsigned long long)run->fail_entry
+				       .hardware_entry_failure_reason);
+			kvm__request_exit(kvm, 1);
+			return;
+		case KVM_EXIT_INTERNAL_ERROR:
+			pr_err("vCPU %u: KVM_EXIT_INTERNAL_ERROR, suberror %u",
+			       cpu->id, run->internal.suberror);
+			kvm__request_exit(kvm, 1);
+			return;
+		default:
+			pr_err("vCPU %u: unexpected exit reason %u (KVM_EXIT_%s)",
+			       cpu->id, run->exit_reason,
+			       exit_name(run->exit_reason));
+			kvm__request_exit(kvm, 1);
+			return;
+		}
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct kvm_cpu *cpu = arg;
+	struct kvm *kvm = cpu->kvm;
+	char name[16];
+
+	snprintf(name, sizeof(name), "lkvm-vcpu-%u", cpu->id);
+	pthread_setname_np(pthread_self(), name);
+
+	vcpu_create(cpu);
+	pthread_barrier_wait(&kvm->barrier); /* all vCPUs exist */
+	if (!cpu->err[0])
+		vcpu_init(cpu);
+	pthread_barrier_wait(&kvm->barrier); /* all vCPUs initialised */
+	/* The main thread exits the process if assembling fails. */
+	pthread_barrier_wait(&kvm->barrier); /* the machine is assembled */
+
+	if (cpu->id == 0 && vcpu_set_boot_regs(cpu) < 0) {
+		pr_err("vCPU 0: setting the boot registers: %s",
+		       strerror(errno));
+		kvm__request_exit(kvm, 1);
+		return NULL;
+	}
+	vcpu_loop(cpu);
+	return NULL;
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static void check_setup(struct kvm *kvm)
+{
+	unsigned int i;
+
+	for (i = 0; i < kvm->nr_cpus; i++)
+		if (kvm->cpus[i].err[0])
+			die("%s", kvm->cpus[i].err);
+}
+
+/* Start the threads; return once every vCPU exists and is initialised. */
+void kvm_cpu__setup_all(struct kvm *kvm)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+	unsigned int i;
+	int ret;
+
+	/* No SA_RESTART: the kick must interrupt KVM_RUN. */
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIG_KICK, &sa, NULL))
+		die_perror("sigaction");
+
+	kvm->cpus = calloc(kvm->nr_cpus, sizeof(*kvm->cpus));
+	if (!kvm->cpus)
+		die("out of memory");
+	if (pthread_barrier_init(&kvm->barrier, NULL, kvm->nr_cpus + 1))
+		die("pthread_barrier_init failed");
+
+	for (i = 0; i < kvm->nr_cpus; i++) {
+		struct kvm_cpu *cpu = &kvm->cpus[i];
+
+		cpu->kvm = kvm;
+		cpu->id = i;
+		cpu->fd = -1;
+		ret = pthread_create(&cpu->thread, NULL, vcpu_thread, cpu);
+		if (ret)
+			die("cannot start vCPU thread %u: %s", i,
+			    strerror(ret));
+	}
+	pthread_barrier_wait(&kvm->barrier);
+	check_setup(kvm);
+	pthread_barrier_wait(&kvm->barrier);
+	check_setup(kvm);
+}
+
+/* Release the vCPUs into KVM_RUN. */
+void kvm_cpu__start_all(struct kvm *kvm)
+{
+	pthread_barrier_wait(&kvm->barrier);
+}
+
+void kvm_cpu__stop_all(struct kvm *kvm)
+{
+	unsigned int i;
+
+	for (i = 0; i < kvm->nr_cpus; i++) {
+		struct kvm_cpu *cpu = &kvm->cpus[i];
+
+		if (cpu->run)
+			__atomic_store_n(&cpu->run->immediate_exit, 1,
+					 __ATOMIC_RELEASE);
+		pthread_kill(cpu->thread, SIG_KICK);
+	}
+	for (i = 0; i < kvm->nr_cpus; i++)
+		pthread_join(kvm->cpus[i].thread, NULL);
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/* VM creation, guest RAM, devices and the exit request. */
+#include "kvm/kvm.h"
+#include "kvm/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void open_kvm(struct kvm *kvm)
+{
+	const char *dev = kvm->cfg->dev;
+	int version;
+
+	kvm->sys_fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (kvm->sys_fd < 0) {
+		if (errno == ENOENT)
+			die("%s does not exist: this host has no KVM (is the kvm module loaded, and is this an arm64 host with virtualization enabled?)",
+			    dev);
+		if (errno == EACCES || errno == EPERM)
+			die("permission denied opening %s: run as root or add yourself to the 'kvm' group",
+			    dev);
+		die("cannot open %s: %s", dev, strerror(errno));
+	}
+	version = ioctl(kvm->sys_fd, KVM_GET_API_VERSION, 0);
+	if (version != KVM_API_VERSION)
+		die("%s: unexpected KVM API version %d", dev, version);
+}
+
+static int check_cap(int fd, long cap)
+{
+	int ret = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+
+	return ret < 0 ? 0 : ret;
+}
+
+static void check_caps(struct kvm *kvm)
+{
+	static const struct {
+		long cap;
+		const char *name;
+	} required[] = {
+		{ KVM_CAP_ONE_REG, "KVM_CAP_ONE_REG" },
+		{ KVM_CAP_ARM_PSCI_0_2, "KVM_CAP_ARM_PSCI_0_2" },
+		{ KVM_CAP_DEVICE_CTRL, "KVM_CAP_DEVICE_CTRL" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "KVM_CAP_IMMEDIATE_EXIT" },
+		{ KVM_CAP_IRQCHIP, "KVM_CAP_IRQCHIP" },
+	};
+	unsigned int i;
+	int max;
+
+	for (i = 0; i < ARRAY_SIZE(required); i++)
+		if (!check_cap(kvm->sys_fd, required[i].cap))
+			die("the host's KVM lacks %s", required[i].name);
+
+	max = check_cap(kvm->sys_fd, KVM_CAP_MAX_VCPUS);
+	if (!max)
+		max = check_cap(kvm->sys_fd, KVM_CAP_NR_VCPUS);
+	if (!max)
+		max = 4;
+	if (kvm->cfg->nr_cpus > max)
+		die("%d vCPUs asked for, but this host's KVM allows at most %d",
+		    kvm->cfg->nr_cpus, max);
+}
+
+/* Guest physical address bits needed for RAM; at least 32 (kvmtool). */
+static int ipa_bits_for(uint64_t end)
+{
+	int bits = 32;
+
+	while (bits < 64 && (end - 1) >> bits)
+		bits++;
+	return bits;
+}
+
+static void create_vm(struct kvm *kvm)
+{
+	uint64_t end = ARM_RAM_BASE + kvm->ram_size;
+	int max_ipa, bits, type = 0;
+
+	max_ipa = check_cap(kvm->sys_fd, KVM_CAP_ARM_VM_IPA_SIZE);
+	bits = ipa_bits_for(end);
+	if (max_ipa) {
+		if (bits > max_ipa)
+			die("%llu MiB of RAM needs %d address bits; this host's KVM supports %d",
+			    (unsigned long long)(kvm->ram_size / SZ_1M), bits,
+			    max_ipa);
+		type = KVM_VM_TYPE_ARM_IPA_SIZE(bits);
+	} else if (bits > 40) {
+		die("%llu MiB of RAM is more than this host's KVM can map",
+		    (unsigned long long)(kvm->ram_size / SZ_1M));
+	}
+
+	kvm->vm_fd = ioctl(kvm->sys_fd, KVM_CREATE_VM, type);
+	if (kvm->vm_fd < 0)
+		die_perror("KVM_CREATE_VM");
+}
+
+static void create_ram(struct kvm *kvm)
+{
+	struct kvm_userspace_memory_region region;
+
+	kvm->ram = mmap(NULL, kvm->ram_size, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (kvm->ram == MAP_FAILED)
+		die("cannot allocate %llu MiB of guest RAM: %s",
+		    (unsigned long long)(kvm->ram_size / SZ_1M),
+		    strerror(errno));
+	madvise(kvm->ram, kvm->ram_size, MADV_HUGEPAGE);
+
+	region = (struct kvm_userspace_memory_region){
+		.slot = 0,
+		.guest_phys_addr = ARM_RAM_BASE,
+		.memory_size = kvm->ram_size,
+		.userspace_addr = (uintptr_t)kvm->ram,
+	};
+	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
+		die_perror("KVM_SET_USER_MEMORY_REGION");
+}
+
+void kvm__init(struct kvm *kvm, struct kvm_config *cfg)
+{
+	memset(kvm, 0, sizeof(*kvm));
+	kvm->cfg = cfg;
+	kvm->nr_cpus = (unsigned int)cfg->nr_cpus;
+	kvm->ram_size = cfg->ram_size;
+	kvm->gic_fd = -1;
+	mmio_bus__init(&kvm->mmio);
+	pthread_mutex_init(&kvm->exit_lock, NULL);
+	pthread_cond_init(&kvm->exit_cond, NULL);
+
+	open_kvm(kvm);
+	check_caps(kvm);
+	create_vm(kvm);
+	create_ram(kvm);
+
+	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if ((long)kvm->run_size <= 0)
+		die_perror("KVM_GET_VCPU_MMAP_SIZE");
+}
+
+/* A host pointer to [gpa, gpa + len) of guest RAM, or NULL. */
+void *kvm__guest_ptr(struct kvm *kvm, uint64_t gpa, uint64_t len)
+{
+	if (gpa < ARM_RAM_BASE)
+		return NULL;
+	gpa -= ARM_RAM_BASE;
+	if (gpa > kvm->ram_size || len > kvm->ram_size - gpa)
+		return NULL;
+	return (char *)kvm->ram + gpa;
+}
+
+void kvm__request_exit(struct kvm *kvm, int code)
+{
+	pthread_mutex_lock(&kvm->exit_lock);
+	if (!kvm->exit_requested) {
+		kvm->exit_requested = true;
+		kvm->exit_code = code;
+		pthread_cond_broadcast(&kvm->exit_cond);
+	}
+	pthread_mutex_unlock(&kvm->exit_lock);
+}
+
+int kvm__wait_exit(struct kvm *kvm)
+{
+	int code;
+
+	pthread_mutex_lock(&kvm->exit_lock);
+	while (!kvm->exit_requested)
+		pthread_cond_wait(&kvm->exit_cond, &kvm->exit_lock);
+	code = kvm->exit_code;
+	pthread_mutex_unlock(&kvm->exit_lock);
+	return code;
+}
+
+void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level)
+{
+	struct kvm_irq_level irq = {
+		.irq = (KVM_ARM_IRQ_TYPE_SPI << KVM_ARM_IRQ_TYPE_SHIFT) |
+		       ((32 + spi) & KVM_ARM_IRQ_NUM_MASK),
+		.level = level,
+	};
+
+	if (ioctl(kvm->vm_fd, KVM_IRQ_LINE, &irq) < 0)
+		pr_warn("KVM_IRQ_LINE %u: %s", 32 + spi, strerror(errno));
+}
+
+static void uart_tx(void *opaque, uint8_t byte)
+{
+	ssize_t n;
+
+	(void)opaque;
+	do {
+		n = write(STDOUT_FILENO, &byte, 1);
+	} while (n < 0 && errno == EINTR);
+}
+
+static void uart_irq(void *opaque, int level)
+{
+	kvm__irq_line(opaque, ARM_UART_SPI, level);
+}
+
+static void guest_panicked(void *opaque, uint8_t events)
+{
+	struct kvm *kvm = opaque;
+
+	fflush(stdout);
+	pr_err("the guest kernel panicked (pvpanic event 0x%x)", events);
+	kvm__request_exit(kvm, 1);
+}
+
+void kvm__setup_devices(struct kvm *kvm)
+{
+	static const struct serial8250_ops uart_ops = {
+		.tx = uart_tx,
+		.irq = uart_irq,
+	};
+	int ret;
+
+	if (serial8250__init(&kvm->uart, &uart_ops, kvm))
+		die("cannot initialise the UART");
+	ret = mmio_bus__register(&kvm->mmio, ARM_UART_BASE, ARM_UART_SIZE,
+				 serial8250__mmio, &kvm->uart, "uart");
+	if (ret)
+		die("cannot register the UART: %s", strerror(-ret));
+
+	kvm->pvpanic.event = guest_panicked;
+	kvm->pvpanic.opaque = kvm;
+	ret = mmio_bus__register(&kvm->mmio, ARM_PVPANIC_BASE,
+				 ARM_PVPANIC_SIZE, pvpanic__mmio, &kvm->pvpanic,
+				 "pvpanic");
+	if (ret)
+		die("cannot register pvpanic: %s", strerror(-ret));
+}

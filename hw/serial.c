@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A 16550A UART, as seen by Linux's 8250 driver and earlycon.
+ *
+ * Simplifications, none visible to a well-behaved guest:
+ *  - transmission is instantaneous: a THR write hands the byte to the host
+ *    at once, so THR and the shift register are always empty and LSR.THRE
+ *    and LSR.TEMT are always set;
+ *  - the RX FIFO is always in use and larger than the chip's (see
+ *    SERIAL8250_RX_FIFO_SIZE); the FIFO trigger level is ignored and the
+ *    received-data interrupt is pending as soon as one byte is there, which
+ *    gives interactive input the lowest latency. No character-timeout
+ *    interrupt is ever reported;
+ *  - there is no line noise: PE, FE and BI never happen. OE only happens
+ *    in loopback mode, where the guest itself overfills the FIFO;
+ *  - the baud rate and line settings are stored but have no effect.
+ */
+#include "kvm/serial.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#define LSR_ERRORS (UART_LSR_OE | UART_LSR_PE | UART_LSR_FE | UART_LSR_BI)
+
+/* Input lines seen by a non-loopback UART: a connected, ready terminal. */
+#define MSR_CONNECTED (UART_MSR_DCD | UART_MSR_DSR | UART_MSR_CTS)
+
+static bool loopback(const struct serial8250 *s)
+{
+	return s->mcr & UART_MCR_LOOP;
+}
+
+static unsigned int rx_room_locked(const struct serial8250 *s)
+{
+	/* In loopback the serial input is disconnected from the host. */
+	if (loopback(s))
+		return 0;
+	return SERIAL8250_RX_FIFO_SIZE - s->rx_count;
+}
+
+static void wake_room_waiters(struct serial8250 *s)
+{
+	if (s->room_waiters && rx_room_locked(s))
+		pthread_cond_broadcast(&s->room_cond);
+}
+
+static bool rx_push(struct serial8250 *s, uint8_t byte)
+{
+	unsigned int tail;
+
+	if (s->rx_count >= SERIAL8250_RX_FIFO_SIZE)
+		return false;
+	tail = (s->rx_head + s->rx_count) % SERIAL8250_RX_FIFO_SIZE;
+	s->rx_fifo[tail] = byte;
+	s->rx_count++;
+	return true;
+}
+
+static uint8_t rx_pop(struct serial8250 *s)
+{
+	uint8_t byte;
+
+	/* An empty RBR reads as 0 rather than a stale byte. */
+	if (!s->rx_count)
+		return 0;
+	byte = s->rx_fifo[s->rx_head];
+	s->rx_head = (s->rx_head + 1) % SERIAL8250_RX_FIFO_SIZE;
+	s->rx_count--;
+	wake_room_waiters(s);
+	return byte;
+}
+
+static void rx_clear(struct serial8250 *s)
+{
+	s->rx_head = 0;
+	s->rx_count = 0;
+	wake_room_waiters(s);
+}
+
+/* MSR bits 7:4: the modem input lines. */
+static uint8_t msr_lines(const struct serial8250 *s)
+{
+	uint8_t msr = 0;
+
+	if (!loopback(s))
+		return MSR_CONNECTED;
+
+	/* Loopback wires the modem outputs back to the inputs. */
+	if (s->mcr & UART_MCR_RTS)
+		msr |= UART_MSR_CTS;
+	if (s->mcr & UART_MCR_DTR)
+		msr |= UART_MSR_DSR;
+	if (s->mcr & UART_MCR_OUT1)
+		msr |= UART_MSR_RI;
+	if (s->mcr & UART_MCR_OUT2)
+		msr |= UART_MSR_DCD;
+	return msr;
+}
+
+static uint8_t lsr_read(struct serial8250 *s)
+{
+	uint8_t lsr = UART_LSR_THRE | UART_LSR_TEMT | s->lsr_err;
+
+	if (s->rx_count)
+		lsr |= UART_LSR_DR;
+	/* Bit 7 would need PE/FE/BI in the FIFO; so LSR is never 0xff. */
+	return lsr;
+}
+
+/* The highest-priority pending interrupt, in IIR bits 3:0. */
+static uint8_t pending_iid(const struct serial8250 *s)
+{
+	if ((s->ier & UART_IER_ELSI) && (s->lsr_err & LSR_ERRORS))
+		return UART_IIR_RLSI;
+	if ((s->ier & UART_IER_ERBFI) && s->rx_count)
+		return UART_IIR_RDI;
+	if ((s->ier & UART_IER_ETBEI) && s->thre_pending)
+		return UART_IIR_THRI;
+	if ((s->ier & UART_IER_EDSSI) && (s->msr_delta & UART_MSR_DELTAS))
+		return UART_IIR_MSI;
+	return UART_IIR_NO_INT;
+}
+
+/*
+ * The line follows IIR.NO_INT. MCR.OUT2 does not gate it: that gate is a
+ * PC board feature outside the chip, and on DT platforms the UART's
+ * interrupt pin goes straight to the interrupt controller.
+ */
+static void update_irq(struct serial8250 *s)
+{
+	int level = pending_iid(s) != UART_IIR_NO_INT;
+
+	if (level == s->irq_level)
+		return;
+	s->irq_level = level;
+	if (s->ops.irq)
+		s->ops.irq(s->opaque, level);
+}
+
+static void thr_write(struct serial8250 *s, uint8_t byte)
+{
+	if (loopback(s)) {
+		/* As on the chip, a byte that finds the FIFO full is lost. */
+		if (!rx_push(s, byte))
+			s->lsr_err |= UART_LSR_OE;
+	} else if (s->ops.tx) {
+		s->ops.tx(s->opaque, byte);
+	}
+	/*
+	 * The write clears the THRE interrupt, but the byte leaves at once
+	 * and the THR is empty again, which raises it anew: the driver gets
+	 * its next "send more" interrupt straight away.
+	 */
+	s->thre_pending = true;
+}
+
+static void ier_write(struct serial8250 *s, uint8_t val)
+{
+	uint8_t old = s->ier;
+
+	s->ier = val & 0x0f;
+	/* Enabling ETBEI while the THR is empty raises THRE (Linux probes it). */
+	if (!(old & UART_IER_ETBEI) && (s->ier & UART_IER_ETBEI))
+		s->thre_pending = true;
+}
+
+static void fcr_write(struct serial8250 *s, uint8_t val)
+{
+	if (val & UART_FCR_CLEAR_RX)
+		rx_clear(s);
+	/* CLEAR_TX has nothing to do: the TX side is always empty. */
+	s->fcr = val & UART_FCR_ENABLE ? val & 0xc9 : 0;
+}
+
+static void mcr_write(struct serial8250 *s, uint8_t val)
+{
+	uint8_t before = msr_lines(s), after, changed;
+
+	s->mcr = val & 0x1f;
+	after = msr_lines(s);
+	changed = before ^ after;
+	/* Each delta bit sits 4 below its line, except TERI. */
+	s->msr_delta |=
+		(changed & (UART_MSR_CTS | UART_MSR_DSR | UART_MSR_DCD)) >> 4;
+	/* TERI reports only the trailing edge of RI. */
+	if ((before & UART_MSR_RI) && !(after & UART_MSR_RI))
+		s->msr_delta |= UART_MSR_TERI;
+	/* Leaving loopback reconnects the input. */
+	wake_room_waiters(s);
+}
+
+static uint8_t reg_read(struct serial8250 *s, unsigned int reg)
+{
+	bool dlab = s->lcr & UART_LCR_DLAB;
+	uint8_t val, iid;
+
+	switch (reg) {
+	case UART_RBR:
+		return dlab ? s->dll : rx_pop(s);
+	case UART_IER:
+		return dlab ? s->dlm : s->ier;
+	case UART_IIR:
+		iid = pending_iid(s);
+		/* Reading IIR acknowledges THRE only when it reports THRE. */
+		if (iid == UART_IIR_THRI)
+			s->thre_pending = false;
+		if (s->fcr & UART_FCR_ENABLE)
+			iid |= UART_IIR_FIFO_EN;
+		return iid;
+	case UART_LCR:
+		return s->lcr;
+	case UART_MCR:
+		return s->mcr;
+	case UART_LSR:
+		val = lsr_read(s);
+		s->lsr_err = 0;
+		return val;
+	case UART_MSR:
+		val = msr_lines(s) | s->msr_delta;
+		s->msr_delta = 0;
+		return val;
+	case UART_SCR:
+		return s->scr;
+	}
+	return 0;
+}
+
+static void reg_write(struct serial8250 *s, unsigned int reg, uint8_t val)
+{
+	bool dlab = s->lcr & UART_LCR_DLAB;
+
+	switch (reg) {
+	case UART_THR:
+		if (dlab)
+			s->dll = val;
+		else
+			thr_write(s, val);
+		break;
+	case UART_IER:
+		if (dlab)
+			s->dlm = val;
+		else
+			ier_write(s, val);
+		break;
+	case UART_FCR:
+		fcr_write(s, val);
+		break;
+	case UART_LCR:
+		s->lcr = val;
+		break;
+	case UART_MCR:
+		mcr_write(s, val);
+		break;
+	case UART_SCR:
+		s->scr = val;
+		break;
+	default:
+		/* LSR and MSR writes are for factory testing; ignore. */
+		break;
+	}
+}
+
+static void reset(struct serial8250 *s)
+{
+	s->rx_head = 0;
+	s->rx_count = 0;
+	s->ier = 0;
+	s->fcr = 0;
+	s->lcr = 0;
+	s->mcr = 0;
+	s->lsr_err = 0;
+	s->msr_delta = 0;
+	s->scr = 0;
+	/* The chip leaves the divisor undefined; 12 is 9600 baud. */
+	s->dll = 12;
+	s->dlm = 0;
+	s->thre_pending = false;
+	s->irq_level = 0;
+}
+
+int serial8250__init(struct serial8250 *s, const struct serial8250_ops *ops,
+		     void *opaque)
+{
+	pthread_condattr_t attr;
+	int ret;
+
+	if (!s)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	if (ops)
+		s->ops = *ops;
+	s->opaque = opaque;
+	reset(s);
+
+	ret = pthread_mutex_init(&s->lock, NULL);
+	if (ret)
+		return -ret;
+
+	ret = pthread_condattr_init(&attr);
+	if (ret)
+		goto err_mutex;
+	/* Timeouts must not jump with the wall clock. */
+	ret = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = pthread_cond_init(&s->room_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	if (ret)
+		goto err_mutex;
+	return 0;
+
+err_mutex:
+	pthread_mutex_destroy(&s->lock);
+	return -ret;
+}
+
+void serial8250__destroy(struct serial8250 *s)
+{
+	if (!s)
+		return;
+	pthread_cond_destroy(&s->room_cond);
+	pthread_mutex_destroy(&s->lock);
+}
+
+int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+		     bool is_write)
+{
+	struct serial8250 *s = opaque;
+	uint8_t val = 0;
+
+	if (!s || !data || len == 0 || len > 8)
+		return -EINVAL;
+
+	if (offset >= SERIAL8250_NR_REGS) {
+		if (!is_write)
+			memset(data, 0, len);
+		return 0;
+	}
+
+	/*
+	 * Wider accesses hit the register at offset: writes use the low
+	 * byte, reads are zero-extended.
+	 */
+	pthread_mutex_lock(&s->lock);
+	if (is_write)
+		reg_write(s, (unsigned int)offset, data[0]);
+	else
+		val = reg_read(s, (unsigned int)offset);
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+
+	if (!is_write) {
+		memset(data, 0, len);
+		data[0] = val;
+	}
+	return 0;
+}
+
+size_t serial8250__receive(struct serial8250 *s, const uint8_t *buf, size_t len)
+{
+	size_t n, i;
+
+	if (!s || !buf)
+		return 0;
+
+	pthread_mutex_lock(&s->lock);
+	n = rx_room_locked(s);
+	if (n > len)
+		n = len;
+	for (i = 0; i < n; i++)
+		rx_push(s, buf[i]);
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
+size_t serial8250__rx_room(struct serial8250 *s)
+{
+	size_t room;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	room = rx_room_locked(s);
+	pthread_mutex_unlock(&s->lock);
+	return room;
+}
+
+size_t serial8250__wait_rx_room(struct serial8250 *s, unsigned int timeout_ms)
+{
+	struct timespec deadline;
+	size_t room;
+
+	if (!s)
+		return 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+
+	pthread_mutex_lock(&s->lock);
+	s->room_waiters++;
+	for (;;) {
+		room = rx_room_locked(s);
+		if (room)
+			break;
+		if (pthread_cond_timedwait(&s->room_cond, &s->lock,
+					   &deadline)) {
+			room = rx_room_locked(s); /* ETIMEDOUT: last look */
+			break;
+		}
+	}
+	s->room_waiters--;
+	pthread_mutex_unlock(&s->lock);
+	return room;
+}

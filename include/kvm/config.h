@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KVM__CONFIG_H
+#define KVM__CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+enum irqchip_type {
+	IRQCHIP_AUTO,
+	IRQCHIP_GICV3,
+	IRQCHIP_GICV2,
+};
+
+enum log_level {
+	LOG_ERROR,
+	LOG_WARNING,
+	LOG_INFO,
+	LOG_DEBUG,
+};
+
+/* Everything `lkvm run` was asked for, after option parsing. */
+struct kvm_config {
+	const char *kernel_path;
+	const char *initrd_path;
+	const char *params;	/* appended to the default command line */
+	const char *name;
+	const char *dump_dtb;	/* write the DTB here and exit */
+	const char *dev;	/* the KVM device node */
+	int nr_cpus;		/* -1: not given */
+	uint64_t ram_size;	/* bytes; 0: not given */
+	bool nodefaults;
+	bool network_none;
+	enum irqchip_type irqchip;
+	enum log_level loglevel;
+};
+
+#endif /* KVM__CONFIG_H */

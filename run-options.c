@@ -1,0 +1,267 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "kvm/run-options.h"
+#include "kvm/util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+	OPT_NAME = 0x100,
+	OPT_CONSOLE,
+	OPT_NODEFAULTS,
+	OPT_DUMP_DTB,
+	OPT_LOGLEVEL,
+	OPT_IRQCHIP,
+	OPT_DEV,
+};
+
+static const struct option run_long_opts[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "params", required_argument, NULL, 'p' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "network", required_argument, NULL, 'n' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "name", required_argument, NULL, OPT_NAME },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "nodefaults", no_argument, NULL, OPT_NODEFAULTS },
+	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+	{ "loglevel", required_argument, NULL, OPT_LOGLEVEL },
+	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const char run_short_opts[] = ":k:i:p:c:m:n:h";
+
+void run_options__usage(FILE *out)
+{
+	fputs("usage: lkvm run [options] [kernel image]\n"
+	      "\n"
+	      "Basic:\n"
+	      "  -c, --cpus N          vCPUs (default: host CPUs online)\n"
+	      "  -m, --mem SIZE        guest RAM; MiB, or with a K/M/G suffix\n"
+	      "                        (default: 64M x (cpus + 3))\n"
+	      "      --name NAME       guest name (default: guest-<pid>)\n"
+	      "      --console serial  guest console (the 16550A UART)\n"
+	      "      --nodefaults      no default kernel parameters\n"
+	      "      --dev PATH        KVM device (default: /dev/kvm)\n"
+	      "      --loglevel L      error | warning | info | debug\n"
+	      "\n"
+	      "Kernel:\n"
+	      "  -k, --kernel IMAGE    arm64 Linux Image to boot\n"
+	      "  -i, --initrd FILE     initial ramdisk\n"
+	      "  -p, --params STRING   kernel command line (appended to\n"
+	      "                        \"console=ttyS0 earlycon\")\n"
+	      "\n"
+	      "Machine:\n"
+	      "      --irqchip T       gicv3 | gicv2 | auto (default auto)\n"
+	      "      --dump-dtb FILE   write the device tree to FILE and exit\n"
+	      "  -n, --network P       mode=none (networking comes later)\n"
+	      "\n"
+	      "  -h, --help            this text\n"
+	      "\n"
+	      "On the console, Ctrl-A x quits lkvm.\n",
+	      out);
+}
+
+void run_options__defaults(struct kvm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_cpus = -1;
+	cfg->dev = "/dev/kvm";
+	cfg->irqchip = IRQCHIP_AUTO;
+	cfg->loglevel = LOG_WARNING;
+}
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+static int parse_cpus(const char *arg, int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < 1 || v > RUN_MAX_CPUS)
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_choice(const char *arg, const char *const *names, int nr)
+{
+	int i;
+
+	for (i = 0; i < nr; i++)
+		if (!strcmp(arg, names[i]))
+			return i;
+	return -1;
+}
+
+static const char *const irqchip_names[] = { "auto", "gicv3", "gicv2" };
+static const char *const loglevel_names[] = { "error", "warning", "info",
+					      "debug" };
+
+static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
+		     char *err, size_t errlen)
+{
+	uint64_t bytes;
+	int v;
+
+	switch (opt) {
+	case 'k':
+		cfg->kernel_path = arg;
+		break;
+	case 'i':
+		cfg->initrd_path = arg;
+		break;
+	case 'p':
+		cfg->params = arg;
+		break;
+	case 'c':
+		if (parse_cpus(arg, &cfg->nr_cpus))
+			return fail(err, errlen,
+				    "invalid --cpus '%s': need 1 to %d", arg,
+				    RUN_MAX_CPUS);
+		break;
+	case 'm':
+		if (size__parse_mib(arg, &bytes) || bytes == 0)
+			return fail(err, errlen,
+				    "invalid --mem '%s': need a size above 0, in MiB or with a K/M/G suffix",
+				    arg);
+		if (bytes % SZ_64K)
+			return fail(err, errlen,
+				    "invalid --mem '%s': must be a multiple of 64K",
+				    arg);
+		cfg->ram_size = bytes;
+		break;
+	case 'n':
+		if (strcmp(arg, "mode=none"))
+			return fail(err, errlen,
+				    "unsupported --network '%s': only mode=none for now",
+				    arg);
+		cfg->network_none = true;
+		break;
+	case OPT_NAME:
+		if (!*arg || strchr(arg, '/'))
+			return fail(err, errlen, "invalid --name '%s'", arg);
+		cfg->name = arg;
+		break;
+	case OPT_CONSOLE:
+		if (strcmp(arg, "serial"))
+			return fail(err, errlen,
+				    "unsupported --console '%s': only serial",
+				    arg);
+		break;
+	case OPT_NODEFAULTS:
+		cfg->nodefaults = true;
+		break;
+	case OPT_DUMP_DTB:
+		cfg->dump_dtb = arg;
+		break;
+	case OPT_LOGLEVEL:
+		v = parse_choice(arg, loglevel_names,
+				 ARRAY_SIZE(loglevel_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --loglevel '%s': error, warning, info or debug",
+				    arg);
+		cfg->loglevel = (enum log_level)v;
+		break;
+	case OPT_IRQCHIP:
+		v = parse_choice(arg, irqchip_names, ARRAY_SIZE(irqchip_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --irqchip '%s': gicv3, gicv2 or auto",
+				    arg);
+		cfg->irqchip = (enum irqchip_type)v;
+		break;
+	case OPT_DEV:
+		cfg->dev = arg;
+		break;
+	}
+	return 0;
+}
+
+static const char *opt_name(int opt, char *buf, size_t len)
+{
+	const struct option *o;
+
+	for (o = run_long_opts; o->name; o++)
+		if (o->val == opt) {
+			snprintf(buf, len, "--%s", o->name);
+			return buf;
+		}
+	snprintf(buf, len, "-%c", opt);
+	return buf;
+}
+
+int run_options__parse(struct kvm_config *cfg, int argc, char **argv,
+		       char *err, size_t errlen)
+{
+	char name[32];
+	int opt, ret;
+
+	optind = 0; /* full re-initialisation of getopt's state */
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, run_short_opts, run_long_opts,
+				  NULL)) != -1) {
+		switch (opt) {
+		case 'h':
+			return RUN_OPTIONS_HELP;
+		case '?':
+			if (optopt)
+				return fail(err, errlen, "unknown option '-%c'",
+					    optopt);
+			return fail(err, errlen, "unknown option '%s'",
+				    argv[optind - 1]);
+		case ':':
+			return fail(err, errlen, "option '%s' needs a value",
+				    optopt ? opt_name(optopt, name,
+						      sizeof(name)) :
+					     argv[optind - 1]);
+		default:
+			ret = parse_one(cfg, opt, optarg, err, errlen);
+			if (ret)
+				return ret;
+		}
+	}
+
+	/* kvmtool accepts the kernel as a lone positional argument. */
+	if (optind < argc) {
+		if (cfg->kernel_path || optind + 1 < argc)
+			return fail(err, errlen, "unexpected argument '%s'",
+				    argv[optind]);
+		cfg->kernel_path = argv[optind];
+	}
+	if (!cfg->kernel_path)
+		return fail(err, errlen,
+			    "no kernel given: use -k/--kernel IMAGE");
+	return 0;
+}
+
+void run_options__finalize(struct kvm_config *cfg, int host_cpus)
+{
+	if (cfg->nr_cpus < 0)
+		cfg->nr_cpus = host_cpus > 0 ? host_cpus : 1;
+	if (cfg->nr_cpus > RUN_MAX_CPUS)
+		cfg->nr_cpus = RUN_MAX_CPUS;
+	if (!cfg->ram_size)
+		cfg->ram_size = 64 * SZ_1M * (uint64_t)(cfg->nr_cpus + 3);
+}

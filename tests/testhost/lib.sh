@@ -1,0 +1,271 @@
+# shellcheck shell=bash
+# Shared functions for the arm64 KVM test host (see /work/shared/TESTHOST.md).
+# Sourced by tests/testhost/{fetch,mkinitrd-guest,run} and tools/{testhost,demo}.
+# Runs on the x86_64 (or arm64) development host, never inside the test host.
+
+TH_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TH_REPO=$(cd "$TH_SRC/../.." && pwd)
+CACHE=${LKVM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lkvm}
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) BUILD=$TH_REPO/$BUILD ;; esac
+TH_BUILD=$BUILD/testhost
+GUEST_CACHE=$CACHE/guest
+
+# Options every kernel we pick is checked for (reported, and used to choose
+# between the -cloud and the generic flavour).
+TH_KCONFIG_WANTED="KVM SERIAL_8250 SERIAL_OF_PLATFORM MAGIC_SYSRQ PANIC_TIMEOUT
+PVPANIC PVPANIC_MMIO HOTPLUG_CPU VIRTIO_MMIO VIRTIO_BLK RTC_DRV_CMOS ARM_PSCI_FW"
+
+th_log() { printf 'testhost: %s\n' "$*" >&2; }
+th_die() {
+	printf 'testhost: error: %s\n' "$*" >&2
+	exit 1
+}
+
+# Quote one argument for sh (single quotes).
+th_sq() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
+
+th_apt_updated=
+th_apt_update() {
+	[ -n "$th_apt_updated" ] && return 0
+	th_log "apt-get update"
+	apt-get update -q >&2 || th_die "apt-get update failed"
+	th_apt_updated=1
+}
+
+# th_need_tool COMMAND DEBIAN-PACKAGE: install the package if COMMAND is missing.
+th_need_tool() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	[ "$(id -u)" = 0 ] || th_die "'$1' is missing; install the Debian package '$2' (needs root)"
+	th_log "'$1' is missing: apt-get install -y $2"
+	if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2; then
+		th_apt_update
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >&2 ||
+			th_die "apt-get install $2 failed"
+	fi
+	command -v "$1" >/dev/null 2>&1 || th_die "'$1' still missing after installing $2"
+}
+
+th_need_fetch_tools() {
+	th_need_tool apt-get apt
+	th_need_tool dpkg-deb dpkg
+	th_need_tool xz xz-utils
+}
+
+th_need_build_tools() {
+	th_need_tool cpio cpio
+	th_need_tool gzip gzip
+}
+
+th_need_qemu() {
+	th_need_tool qemu-system-aarch64 qemu-system-arm
+	th_need_tool timeout coreutils
+	th_need_tool base64 coreutils
+}
+
+# Make sure apt knows the arm64 packages (dpkg foreign arch + lists).
+th_ensure_arm64_apt() {
+	if ! dpkg --print-foreign-architectures | grep -qx arm64 &&
+		[ "$(dpkg --print-architecture)" != arm64 ]; then
+		[ "$(id -u)" = 0 ] || th_die "need root to run: dpkg --add-architecture arm64"
+		th_log "dpkg --add-architecture arm64"
+		dpkg --add-architecture arm64
+		th_apt_update
+	fi
+	if ! apt-cache show busybox-static:arm64 >/dev/null 2>&1; then
+		[ "$(id -u)" = 0 ] || th_die "apt lists lack arm64 packages; run apt-get update as root"
+		th_apt_update
+	fi
+}
+
+# apt-get download PKG (an arm64 package) into DIR unless a .deb is there.
+# Prints the .deb path.
+th_download_deb() {
+	local pkg=$1 dir=$2 deb
+	mkdir -p "$dir"
+	deb=$(ls "$dir/${pkg}_"*_arm64.deb 2>/dev/null | head -n 1)
+	if [ -z "$deb" ]; then
+		th_log "downloading $pkg:arm64"
+		(cd "$dir" && apt-get download -q -o APT::Sandbox::User=root "$pkg:arm64" >&2) ||
+			th_die "apt-get download $pkg:arm64 failed"
+		deb=$(ls "$dir/${pkg}_"*_arm64.deb 2>/dev/null | head -n 1)
+		[ -n "$deb" ] || th_die "apt-get download $pkg:arm64 left no .deb in $dir"
+	else
+		th_log "cached: $deb"
+	fi
+	printf '%s\n' "$deb"
+}
+
+# Newest Linux version with an arm64 unsigned image in the apt lists
+# (e.g. 6.12.117+deb12); the -rt flavour is ignored.
+th_newest_kernel_version() {
+	apt-cache search --names-only '^linux-image-[0-9].*-arm64-unsigned$' |
+		awk '{print $1}' | grep -v -- '-rt-arm64-unsigned$' |
+		sed -e 's/^linux-image-//' -e 's/-cloud-arm64-unsigned$//' \
+			-e 's/-arm64-unsigned$//' | sort -uV | tail -n 1
+}
+
+# th_kconfig_missing CONFIG-FILE: prints the wanted options that are not set.
+th_kconfig_missing() {
+	local o
+	for o in $TH_KCONFIG_WANTED; do
+		grep -q "^CONFIG_$o=" "$1" || printf '%s ' "$o"
+	done
+}
+
+# th_kconfig_report CONFIG-FILE: one line per wanted option.
+th_kconfig_report() {
+	local o v
+	for o in $TH_KCONFIG_WANTED; do
+		v=$(sed -n "s/^CONFIG_$o=//p" "$1")
+		printf '  CONFIG_%s=%s\n' "$o" "${v:-(not set)}"
+	done
+}
+
+# The kernel selected by tests/testhost/fetch (a directory holding the
+# unpacked .deb); empty if none yet.
+th_kernel_dir() {
+	local pkg
+	[ -s "$CACHE/kernel/selected" ] || return 0
+	pkg=$(cat "$CACHE/kernel/selected")
+	[ -d "$CACHE/kernel/$pkg/boot" ] && printf '%s\n' "$CACHE/kernel/$pkg"
+}
+
+# Make sure the guest kernel and initramfs exist in the cache (fetching and
+# building them if needed). Cheap when everything is there.
+th_ensure_guest() {
+	if [ -z "$(th_kernel_dir)" ] || [ ! -x "$CACHE/busybox/bin/busybox" ]; then
+		"$TH_SRC/fetch" || th_die "tests/testhost/fetch failed"
+	fi
+	"$TH_SRC/mkinitrd-guest" || th_die "tests/testhost/mkinitrd-guest failed"
+}
+
+# Path of the static aarch64 lkvm; builds it with 'make lkvm-arm64' if the
+# default one is missing. Prints the path, or fails.
+th_lkvm_bin() {
+	local bin=${LKVM_BIN:-$BUILD/arm64/lkvm}
+	case $bin in /*) ;; *) bin=$PWD/$bin ;; esac
+	if [ ! -x "$bin" ]; then
+		if [ -n "${LKVM_BIN:-}" ]; then
+			th_log "LKVM_BIN=$LKVM_BIN is not an executable file"
+			return 1
+		fi
+		th_log "$bin missing: running make lkvm-arm64"
+		(cd "$TH_REPO" && make lkvm-arm64 >&2) || {
+			th_log "make lkvm-arm64 failed"
+			return 1
+		}
+		[ -x "$bin" ] || {
+			th_log "make lkvm-arm64 did not produce $bin"
+			return 1
+		}
+	fi
+	printf '%s\n' "$bin"
+}
+
+# True when scenarios can run directly: arm64 host with a usable /dev/kvm.
+# LKVM_TESTHOST_MODE=qemu|native forces a mode.
+th_native() {
+	case ${LKVM_TESTHOST_MODE:-} in
+	native) return 0 ;;
+	qemu | testhost) return 1 ;;
+	esac
+	[ "$(uname -m)" = aarch64 ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]
+}
+
+# th_make_cpio DIR OUT [gz]: newc archive of DIR, owned by root.
+th_make_cpio() {
+	local dir=$1 out=$2
+	if [ "${3:-}" = gz ]; then
+		(cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n) >"$out.tmp"
+	else
+		(cd "$dir" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$out.tmp"
+	fi || {
+		rm -f "$out.tmp"
+		th_die "cpio of $dir failed"
+	}
+	mv -f "$out.tmp" "$out"
+}
+
+# th_stage_busybox ROOT: busybox + /bin/sh + the directories and
+# /dev/console every initramfs here needs. Applet symlinks are made at boot
+# (busybox --install -s) since the arm64 busybox cannot run on this host.
+th_stage_busybox() {
+	local root=$1
+	mkdir -p "$root"/bin "$root"/sbin "$root"/usr/bin "$root"/usr/sbin \
+		"$root"/dev "$root"/proc "$root"/sys "$root"/tmp "$root"/run \
+		"$root"/root "$root"/etc
+	cp "$CACHE/busybox/bin/busybox" "$root/bin/busybox"
+	ln -sf busybox "$root/bin/sh"
+	if [ "$(id -u)" = 0 ]; then
+		mknod -m 600 "$root/dev/console" c 5 1
+		mknod -m 666 "$root/dev/null" c 1 3
+	fi
+}
+
+# th_stage_testhost ROOT LKVM: the test host's root file system, except for
+# /testhost/main.sh, which the caller writes. /init mounts, installs the
+# busybox applets, runs /testhost/main.sh and powers off.
+th_stage_testhost() {
+	local root=$1 lkvm=$2
+	th_stage_busybox "$root"
+	mkdir -p "$root/guest" "$root/testhost" "$root/usr/bin"
+	cp "$lkvm" "$root/usr/bin/lkvm"
+	chmod 755 "$root/usr/bin/lkvm"
+	cp "$GUEST_CACHE/Image" "$root/guest/Image"
+	cp "$GUEST_CACHE/initrd.cpio.gz" "$root/guest/initrd.cpio.gz"
+	chmod 644 "$root/guest/Image" "$root/guest/initrd.cpio.gz"
+	cp "$TH_SRC/scenario-lib.sh" "$root/testhost/scenario-lib.sh"
+	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' \
+		>"$root/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+	printf '/bin/sh\n' >"$root/etc/shells"
+	printf 'export PS1="testhost:\\w# "\n' >"$root/etc/profile"
+	cat >"$root/init" <<'EOF'
+#!/bin/sh
+# Test host /init (generated by tests/testhost/lib.sh).
+/bin/busybox mount -t devtmpfs dev /dev 2>/dev/null
+[ -t 1 ] || exec </dev/console >/dev/console 2>&1
+echo "TESTHOST-L1-INIT"
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sys /sys
+/bin/busybox mount -t tmpfs tmp /tmp
+/bin/busybox mkdir -p /dev/pts /dev/shm
+/bin/busybox mount -t devpts devpts /dev/pts
+/bin/busybox --install -s
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=${TERM:-linux}
+export LKVM=/usr/bin/lkvm GUEST_DIR=/guest TESTHOST_MODE=testhost
+export SCENARIO_LIB=/testhost/scenario-lib.sh TESTHOST_ROOT=
+hostname testhost
+read up _ </proc/uptime
+echo "TESTHOST-UP uptime=$up kernel=$(uname -r)"
+[ -c /dev/kvm ] || echo "TESTHOST-WARN /dev/kvm is missing"
+cd /
+sh /testhost/main.sh
+echo "TESTHOST-POWEROFF"
+poweroff -f
+EOF
+	chmod 755 "$root/init"
+}
+
+# th_add_file ROOT SRC:DST: copy SRC into the test host at DST.
+th_add_file() {
+	local root=$1 spec=$2 src dst
+	src=${spec%%:*}
+	dst=${spec#*:}
+	[ "$src" != "$spec" ] && [ -n "$dst" ] || th_die "--file wants SRC:DST, got '$spec'"
+	[ -e "$src" ] || th_die "--file: $src does not exist"
+	case $dst in /*) ;; *) th_die "--file: DST must be an absolute path: '$dst'" ;; esac
+	mkdir -p "$root$(dirname "$dst")"
+	cp -a "$src" "$root$dst"
+}
+
+# th_qemu_args CPIO: the QEMU command line from TESTHOST.md, in "$@" form via
+# the TH_QEMU array.
+th_qemu_args() {
+	TH_QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
+		-cpu "${TESTHOST_QEMU_CPU:-max}" -smp "${TESTHOST_SMP:-2}" -m "${TESTHOST_MEM:-2048}"
+		-nographic -net none -no-reboot
+		-kernel "$GUEST_CACHE/Image" -initrd "$1"
+		-append "console=ttyAMA0 panic=-1${TESTHOST_APPEND:+ $TESTHOST_APPEND}")
+}
