@@ -21,7 +21,8 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 	-DLKVM_VERSION='"$(VERSION)"'
 
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
-PURE_SRCS := mmio.c run-options.c util/size.c hw/serial.c hw/pvpanic.c \
+PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
+	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/layout.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \

@@ -247,7 +247,7 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv,
 	if (optind < argc) {
 		if (cfg->kernel_path || optind + 1 < argc)
 			return fail(err, errlen, "unexpected argument '%s'",
-				    argv[optind]);
+				    argv[optind + !cfg->kernel_path]);
 		cfg->kernel_path = argv[optind];
 	}
 	if (!cfg->kernel_path)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static void open_kvm(struct kvm *kvm)
@@ -165,15 +166,45 @@ void kvm__request_exit(struct kvm *kvm, int code)
 	pthread_mutex_unlock(&kvm->exit_lock);
 }
 
+/* Seconds a panicking guest gets to print its trace before we stop it. */
+#define PANIC_GRACE_SEC 2
+
+void kvm__guest_panicked(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->exit_lock);
+	kvm->guest_panicked = true;
+	pthread_cond_broadcast(&kvm->exit_cond);
+	pthread_mutex_unlock(&kvm->exit_lock);
+}
+
 int kvm__wait_exit(struct kvm *kvm)
 {
+	struct timespec deadline;
+	bool panicked;
 	int code;
 
 	pthread_mutex_lock(&kvm->exit_lock);
-	while (!kvm->exit_requested)
+	while (!kvm->exit_requested && !kvm->guest_panicked)
 		pthread_cond_wait(&kvm->exit_cond, &kvm->exit_lock);
+	if (!kvm->exit_requested) {
+		clock_gettime(CLOCK_REALTIME, &deadline);
+		deadline.tv_sec += PANIC_GRACE_SEC;
+		while (!kvm->exit_requested &&
+		       pthread_cond_timedwait(&kvm->exit_cond, &kvm->exit_lock,
+					      &deadline) != ETIMEDOUT)
+			;
+	}
+	kvm->exit_requested = true;
+	panicked = kvm->guest_panicked;
 	code = kvm->exit_code;
 	pthread_mutex_unlock(&kvm->exit_lock);
+
+	if (panicked) {
+		fflush(stdout);
+		pr_err("the guest kernel panicked");
+		if (!code)
+			code = 1;
+	}
 	return code;
 }
 
@@ -191,9 +222,11 @@ void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level)
 
 static void uart_tx(void *opaque, uint8_t byte)
 {
+	struct kvm *kvm = opaque;
 	ssize_t n;
 
-	(void)opaque;
+	if (panic_watch__feed(&kvm->panic_watch, byte))
+		kvm__guest_panicked(kvm);
 	do {
 		n = write(STDOUT_FILENO, &byte, 1);
 	} while (n < 0 && errno == EINTR);
@@ -208,9 +241,8 @@ static void guest_panicked(void *opaque, uint8_t events)
 {
 	struct kvm *kvm = opaque;
 
-	fflush(stdout);
-	pr_err("the guest kernel panicked (pvpanic event 0x%x)", events);
-	kvm__request_exit(kvm, 1);
+	pr_debug("pvpanic event 0x%x", events);
+	kvm__guest_panicked(kvm);
 }
 
 void kvm__setup_devices(struct kvm *kvm)

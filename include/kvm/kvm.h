@@ -13,6 +13,7 @@
 #include "kvm/fdt.h"
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
+#include "kvm/panic-watch.h"
 #include "kvm/pvpanic.h"
 #include "kvm/serial.h"
 
@@ -47,18 +48,21 @@ struct kvm {
 	struct mmio_bus mmio;
 	struct serial8250 uart;
 	struct pvpanic pvpanic;
+	struct panic_watch panic_watch; /* under the UART's lock */
 	struct boot_layout boot;
 
 	pthread_mutex_t exit_lock;
 	pthread_cond_t exit_cond;
 	bool exit_requested;
 	int exit_code;
+	bool guest_panicked;
 };
 
 /* arm/kvm.c */
 void kvm__init(struct kvm *kvm, struct kvm_config *cfg);
 void *kvm__guest_ptr(struct kvm *kvm, uint64_t gpa, uint64_t len);
 void kvm__request_exit(struct kvm *kvm, int code);
+void kvm__guest_panicked(struct kvm *kvm);
 int kvm__wait_exit(struct kvm *kvm);
 void kvm__setup_devices(struct kvm *kvm);
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level);

@@ -8,7 +8,7 @@
 #include "kvm/config.h"
 
 /* Largest vCPU count the parser accepts; KVM's own limit is checked later. */
-#define RUN_MAX_CPUS 512
+#define RUN_MAX_CPUS 4096
 
 /* Returned by run_options__parse() when -h/--help was given. */
 #define RUN_OPTIONS_HELP 1

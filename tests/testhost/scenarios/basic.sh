@@ -1,0 +1,226 @@
+#!/bin/sh
+# Foundation scenarios: boots with 1/2/4 vCPUs, poweroff, console output,
+# --dump-dtb (checked further by basic.host.sh), guest panic, bad input.
+# Run with tests/testhost/run tests/testhost/scenarios/basic.sh
+. "${SCENARIO_LIB:-$(dirname "$0")/../scenario-lib.sh}"
+
+W=${WORKDIR:-$(mktemp -d)}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+BAD_TIMEOUT=${BAD_TIMEOUT:-120}
+
+# Number of CPUs in a sysfs cpu list such as 0-3 or 0,2-3.
+count_cpulist() {
+	_n=0
+	_old_ifs=$IFS
+	IFS=,
+	for _r in $1; do
+		case $_r in
+		*-*) _n=$((_n + ${_r#*-} - ${_r%-*} + 1)) ;;
+		[0-9]*) _n=$((_n + 1)) ;;
+		esac
+	done
+	IFS=$_old_ifs
+	echo "$_n"
+}
+
+# ---- 1. boots ----------------------------------------------------------
+poweroff_bad=
+console_bad=
+boot_test() { # NCPUS MEM_MIB
+	n=$1 m=$2 name=boot-${1}cpu
+	out=$W/$name.out
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	boot_lkvm "$out" "$BOOT_TIMEOUT" run -c "$n" -m "$m" $(guest_args) \
+		-p 'lkvm_cmd="echo LKVM-NPROC=$(nproc); echo LKVM-ONLINE=$(cat /sys/devices/system/cpu/online); grep MemTotal /proc/meminfo"'
+	rc=$?
+	[ -n "$BOOT_MS" ] && info "boot-ms-${n}cpu" "$BOOT_MS"
+	if [ "$rc" = 124 ]; then
+		fail "$name" "lkvm did not exit within ${BOOT_TIMEOUT}s"
+		show_tail "$out"
+		poweroff_bad="$poweroff_bad $name:timeout"
+		console_bad="$console_bad $name"
+		return
+	fi
+	if ! grep -q LKVM-GUEST-INIT "$out" || ! grep -q 'LKVM-GUEST-CMD-EXIT=0' "$out"; then
+		console_bad="$console_bad $name"
+	fi
+	if [ "$rc" != 0 ] || ! grep -q 'LKVM-GUEST-CMD-EXIT=' "$out"; then
+		poweroff_bad="$poweroff_bad $name:status-$rc"
+	fi
+	nproc=$(sed -n 's/.*LKVM-NPROC=\([0-9]*\).*/\1/p' "$out" | tail -n 1)
+	online=$(sed -n 's/.*LKVM-ONLINE=\([0-9,-]*\).*/\1/p' "$out" | tail -n 1)
+	memkb=$(sed -n 's/.*MemTotal: *\([0-9]*\) kB.*/\1/p' "$out" | tail -n 1)
+	nonline=$(count_cpulist "$online")
+	lo=$(((m - 64) * 1024))
+	hi=$((m * 1024))
+	if [ -z "$nproc" ] || [ -z "$memkb" ]; then
+		fail "$name" "the guest did not report CPUs/memory (lkvm status $rc)"
+		show_tail "$out"
+	elif [ "$nproc" != "$n" ] || [ "$nonline" != "$n" ]; then
+		fail "$name" "guest sees $nproc CPUs (online: $online), expected $n"
+	elif [ "$memkb" -lt "$lo" ] || [ "$memkb" -gt "$hi" ]; then
+		fail "$name" "guest MemTotal ${memkb} kB is outside [$lo, $hi] kB for -m $m"
+	else
+		pass "$name"
+	fi
+	info "memtotal-kb-${n}cpu" "$memkb"
+}
+
+boot_test 1 256
+boot_test 2 320
+boot_test 4 512
+if [ -z "$poweroff_bad" ]; then
+	pass poweroff-exit0
+else
+	fail poweroff-exit0 "lkvm did not exit 0 after the guest's poweroff -f:$poweroff_bad"
+fi
+if [ -z "$console_bad" ]; then
+	pass console-output
+else
+	fail console-output "guest markers missing from lkvm's output in:$console_bad"
+fi
+
+# ---- 2. --dump-dtb -------------------------------------------------------
+dtb=$W/guest.dtb
+rm -f "$dtb"
+run_lkvm_split "$W/dtb.out" "$W/dtb.err" "$BAD_TIMEOUT" run --dump-dtb "$dtb" $(guest_args) -c 2
+rc=$?
+magic=$(od -An -tx1 -N4 "$dtb" 2>/dev/null | tr -d ' \n')
+if [ "$rc" != 0 ]; then
+	fail dump-dtb "lkvm exited with status $rc"
+	show_tail "$W/dtb.err" 5
+elif [ ! -s "$dtb" ]; then
+	fail dump-dtb "no DTB written"
+elif [ "$magic" != d00dfeed ]; then
+	fail dump-dtb "the file is not a DTB (magic $magic)"
+elif grep -q LKVM-GUEST-INIT "$W/dtb.out"; then
+	fail dump-dtb "lkvm booted the guest instead of only writing the DTB"
+else
+	pass dump-dtb
+	export_file guest.dtb "$dtb"
+fi
+
+# ---- 3. guest panic ------------------------------------------------------
+out=$W/panic.out
+err=$W/panic.err
+run_lkvm_split "$out" "$err" "$BOOT_TIMEOUT" run -c 1 -m 256 $(guest_args) \
+	-p 'lkvm_cmd="echo c > /proc/sysrq-trigger"'
+rc=$?
+if [ "$rc" = 124 ]; then
+	fail guest-panic "lkvm did not exit within ${BOOT_TIMEOUT}s of booting a guest that panics"
+	show_tail "$out"
+elif [ "$rc" = 0 ]; then
+	fail guest-panic "lkvm exited 0 after a guest panic"
+elif [ "$rc" -ge 128 ]; then
+	fail guest-panic "lkvm died of signal $((rc - 128))"
+elif ! grep -qi panic "$err" && ! grep -i '^lkvm:' "$out" | grep -qi panic; then
+	# The guest's own "Kernel panic" text on stdout does not count.
+	fail guest-panic "lkvm exited $rc but said nothing about a panic itself"
+	show_tail "$err" 5
+else
+	pass guest-panic
+	info guest-panic-exit "$rc"
+fi
+
+# ---- 4. bad input --------------------------------------------------------
+# check_bad NAME [--kvm] RC: judges $W/NAME.err. --kvm: the message must
+# mention kvm (after the "lkvm: " prefix).
+check_bad() {
+	_name=$1
+	_want_kvm=
+	if [ "$2" = --kvm ]; then
+		_want_kvm=1
+		shift
+	fi
+	_rc=$2
+	_err=$W/$_name.err
+	if [ "$_rc" = 124 ]; then
+		fail "$_name" "lkvm did not exit within ${BAD_TIMEOUT}s"
+	elif [ "$_rc" = 0 ]; then
+		fail "$_name" "lkvm exited 0"
+	elif [ "$_rc" -ge 128 ]; then
+		fail "$_name" "lkvm died of signal $((_rc - 128)) (status $_rc)"
+	elif ! grep -q '^lkvm: ' "$_err"; then
+		fail "$_name" "status $_rc but no 'lkvm: ' line on stderr"
+		show_tail "$_err" 5
+	elif [ -n "$_want_kvm" ] && ! sed -n 's/^lkvm: //p' "$_err" | grep -qi kvm; then
+		fail "$_name" "the error does not mention /dev/kvm: $(grep -m1 '^lkvm: ' "$_err")"
+	else
+		pass "$_name"
+		echo "    $_name: status $_rc: $(grep -m1 '^lkvm: ' "$_err")"
+	fi
+}
+
+# bad NAME ARGS...: lkvm ARGS must fail cleanly.
+bad() {
+	_b=$1
+	shift
+	run_lkvm_split "$W/$_b.out" "$W/$_b.err" "$BAD_TIMEOUT" "$@"
+	check_bad "$_b" $?
+}
+
+IMG=$GUEST_DIR/Image
+INITRD=$GUEST_DIR/initrd.cpio.gz
+bad bad-missing-kernel run -k /nonexistent -i "$INITRD"
+dd if=/dev/zero of="$W/zeros.img" bs=1024 count=64 2>/dev/null
+bad bad-not-an-image run -k "$W/zeros.img" -i "$INITRD"
+rm -f "$W/zeros.img"
+if dd if=/dev/zero of="$W/big.initrd" bs=1048576 count=200 2>/dev/null; then
+	bad bad-initrd-too-big run -m 64 -k "$IMG" -i "$W/big.initrd"
+else
+	fail bad-initrd-too-big "could not make a 200 MiB file in $W"
+fi
+rm -f "$W/big.initrd"
+bad bad-mem-zero run -m 0 -k "$IMG" -i "$INITRD"
+bad bad-cpus-zero run -c 0 -k "$IMG" -i "$INITRD"
+bad bad-cpus-too-many run -c 4096 -k "$IMG" -i "$INITRD"
+bad bad-unknown-option run --no-such-option -k "$IMG" -i "$INITRD"
+bad bad-missing-argument run -k
+
+# No /dev/kvm at all.
+if [ "$TESTHOST_MODE" = testhost ]; then
+	if [ -e /dev/kvm ]; then
+		trap 'mv /dev/kvm.away /dev/kvm 2>/dev/null' EXIT INT TERM
+		mv /dev/kvm /dev/kvm.away
+		run_lkvm_split "$W/bad-no-dev-kvm.out" "$W/bad-no-dev-kvm.err" "$BAD_TIMEOUT" \
+			run -k "$IMG" -i "$INITRD"
+		rc=$?
+		mv /dev/kvm.away /dev/kvm
+		trap - EXIT INT TERM
+		check_bad bad-no-dev-kvm --kvm "$rc"
+	else
+		fail bad-no-dev-kvm "the test host has no /dev/kvm to hide"
+	fi
+elif [ "$(id -u)" = 0 ] && command -v unshare >/dev/null 2>&1; then
+	# Native: hide /dev/kvm in a private mount namespace.
+	_run_timeout "$W/bad-no-dev-kvm.out" "$W/bad-no-dev-kvm.err" "$BAD_TIMEOUT" \
+		unshare -m sh -c 'mount -t tmpfs none /dev && exec "$@"' sh \
+		"$LKVM" run -k "$IMG" -i "$INITRD"
+	check_bad bad-no-dev-kvm --kvm $?
+else
+	skip bad-no-dev-kvm "native mode needs root and unshare to hide /dev/kvm"
+fi
+
+# /dev/kvm there but not accessible: run lkvm as uid/gid 65534.
+if [ "$(id -u)" != 0 ]; then
+	skip bad-kvm-not-accessible "needs root to switch to uid 65534"
+else
+	mode_saved=
+	if as_nobody sh -c 'exec 3<>/dev/kvm' 2>/dev/null; then
+		if [ "$TESTHOST_MODE" = testhost ]; then
+			mode_saved=$(stat -c %a /dev/kvm)
+			chmod 600 /dev/kvm
+		fi
+	fi
+	if as_nobody sh -c 'exec 3<>/dev/kvm' 2>/dev/null; then
+		skip bad-kvm-not-accessible "uid 65534 can open /dev/kvm here"
+	elif ! as_nobody sh -c "test -r $(sq_args "$IMG") && test -x $(sq_args "$LKVM")" 2>/dev/null; then
+		skip bad-kvm-not-accessible "uid 65534 cannot read $IMG or run $LKVM"
+	else
+		run_lkvm_as_nobody "$W/bad-kvm-not-accessible.out" "$W/bad-kvm-not-accessible.err" \
+			"$BAD_TIMEOUT" run -k "$IMG" -i "$INITRD"
+		check_bad bad-kvm-not-accessible --kvm $?
+	fi
+	[ -n "$mode_saved" ] && chmod "$mode_saved" /dev/kvm
+fi
+exit 0

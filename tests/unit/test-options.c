@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "test.h"
+
+#include "kvm/run-options.h"
+#include "kvm/util.h"
+
+#include <errno.h>
+
+#define NARGS(argv) ((int)(sizeof(argv) / sizeof((argv)[0])))
+
+/* Parse argv into a fresh config; err always ends up a C string. */
+static int parse(struct kvm_config *cfg, int argc, char **argv, char *err,
+		 size_t errlen)
+{
+	run_options__defaults(cfg);
+	memset(err, 0, errlen);
+	return run_options__parse(cfg, argc, argv, err, errlen);
+}
+
+/*
+ * Expect -EINVAL and a message naming `mention`. The argv is copied so
+ * the table below can hold string literals.
+ */
+static void expect_bad(struct test_ctx *t, int line, const char *mention,
+		       const char *const *args, int argc)
+{
+	char bufs[8][64], *argv[8];
+	struct kvm_config cfg;
+	char err[256];
+	int i, ret;
+
+	if (argc > 8) {
+		test__fail(t, __FILE__, line, "too many args");
+		return;
+	}
+	for (i = 0; i < argc; i++) {
+		snprintf(bufs[i], sizeof(bufs[i]), "%s", args[i]);
+		argv[i] = bufs[i];
+	}
+	ret = parse(&cfg, argc, argv, err, sizeof(err));
+	if (ret != -EINVAL)
+		test__fail(t, __FILE__, line, "'%s %s': got %d, want -EINVAL",
+			   args[argc - 2], args[argc - 1], ret);
+	else if (!err[0])
+		test__fail(t, __FILE__, line, "'%s %s': empty message",
+			   args[argc - 2], args[argc - 1]);
+	else if (mention && !strstr(err, mention))
+		test__fail(t, __FILE__, line, "'%s %s': \"%s\" lacks \"%s\"",
+			   args[argc - 2], args[argc - 1], err, mention);
+}
+
+#define EXPECT_BAD(t, mention, ...)                              \
+	do {                                                     \
+		const char *const _a[] = { "run", "-k", "Image", \
+					   __VA_ARGS__ };        \
+		expect_bad(t, __LINE__, mention, _a,             \
+			   (int)(sizeof(_a) / sizeof(_a[0])));   \
+	} while (0)
+
+static void defaults(struct test_ctx *t)
+{
+	struct kvm_config cfg;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	run_options__defaults(&cfg);
+	CHECK_EQ(t, cfg.nr_cpus, -1);
+	CHECK_EQ(t, cfg.ram_size, 0);
+	CHECK_STR(t, cfg.dev, "/dev/kvm");
+	CHECK_EQ(t, cfg.irqchip, IRQCHIP_AUTO);
+	CHECK_EQ(t, cfg.loglevel, LOG_WARNING);
+	CHECK(t, cfg.kernel_path == NULL);
+	CHECK(t, cfg.initrd_path == NULL);
+	CHECK(t, cfg.params == NULL);
+	CHECK(t, cfg.name == NULL);
+	CHECK(t, cfg.dump_dtb == NULL);
+	CHECK(t, !cfg.nodefaults);
+	CHECK(t, !cfg.network_none);
+}
+
+static void short_options(struct test_ctx *t)
+{
+	char *argv[] = { "run",
+			 "-k",
+			 "/boot/Image",
+			 "-i",
+			 "initrd.cpio",
+			 "-p",
+			 "quiet loglevel=3",
+			 "-c",
+			 "3",
+			 "-m",
+			 "256",
+			 "-n",
+			 "mode=none" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.kernel_path, "/boot/Image");
+	CHECK_STR(t, cfg.initrd_path, "initrd.cpio");
+	CHECK_STR(t, cfg.params, "quiet loglevel=3");
+	CHECK_EQ(t, cfg.nr_cpus, 3);
+	CHECK_EQ(t, cfg.ram_size, 256 * SZ_1M);
+	CHECK(t, cfg.network_none);
+	/* Untouched by these options. */
+	CHECK_STR(t, cfg.dev, "/dev/kvm");
+	CHECK_EQ(t, cfg.irqchip, IRQCHIP_AUTO);
+	CHECK_EQ(t, cfg.loglevel, LOG_WARNING);
+	CHECK(t, !cfg.nodefaults);
+	CHECK(t, cfg.name == NULL);
+}
+
+static void long_options(struct test_ctx *t)
+{
+	char maxcpus[16];
+	char *argv[] = { "run",		  "--kernel",
+			 "vmlinux-Image", "--initrd=rd.img",
+			 "--params",	  "init=/bin/sh",
+			 "--cpus",	  maxcpus,
+			 "--mem=1G",	  "--network",
+			 "mode=none",	  "--name",
+			 "guest-1",	  "--console",
+			 "serial",	  "--nodefaults",
+			 "--dump-dtb",	  "out.dtb",
+			 "--loglevel",	  "debug",
+			 "--irqchip",	  "gicv2",
+			 "--dev",	  "/dev/kvm-test" };
+	struct kvm_config cfg;
+	char err[128];
+
+	snprintf(maxcpus, sizeof(maxcpus), "%d", RUN_MAX_CPUS);
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.kernel_path, "vmlinux-Image");
+	CHECK_STR(t, cfg.initrd_path, "rd.img");
+	CHECK_STR(t, cfg.params, "init=/bin/sh");
+	CHECK_EQ(t, cfg.nr_cpus, RUN_MAX_CPUS);
+	CHECK_EQ(t, cfg.ram_size, SZ_1G);
+	CHECK(t, cfg.network_none);
+	CHECK_STR(t, cfg.name, "guest-1");
+	CHECK(t, cfg.nodefaults);
+	CHECK_STR(t, cfg.dump_dtb, "out.dtb");
+	CHECK_EQ(t, cfg.loglevel, LOG_DEBUG);
+	CHECK_EQ(t, cfg.irqchip, IRQCHIP_GICV2);
+	CHECK_STR(t, cfg.dev, "/dev/kvm-test");
+}
+
+static void loglevels(struct test_ctx *t)
+{
+	static const struct {
+		const char *arg;
+		enum log_level want;
+	} cases[] = {
+		{ "error", LOG_ERROR },
+		{ "warning", LOG_WARNING },
+		{ "info", LOG_INFO },
+		{ "debug", LOG_DEBUG },
+	};
+	struct kvm_config cfg;
+	char err[128], lvl[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "run", "--loglevel", lvl, "-k", "I" };
+
+		snprintf(lvl, sizeof(lvl), "%s", cases[i].arg);
+		CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)),
+			 0);
+		CHECK_EQ(t, cfg.loglevel, cases[i].want);
+	}
+}
+
+static void irqchips(struct test_ctx *t)
+{
+	static const struct {
+		const char *arg;
+		enum irqchip_type want;
+	} cases[] = {
+		{ "gicv3", IRQCHIP_GICV3 },
+		{ "gicv2", IRQCHIP_GICV2 },
+		{ "auto", IRQCHIP_AUTO },
+	};
+	struct kvm_config cfg;
+	char err[128], chip[16];
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[] = { "run", "-k", "I", "--irqchip", chip };
+
+		snprintf(chip, sizeof(chip), "%s", cases[i].arg);
+		/* Start from something else so "auto" is really parsed. */
+		run_options__defaults(&cfg);
+		cfg.irqchip = cases[i].want == IRQCHIP_GICV2 ? IRQCHIP_GICV3 :
+							       IRQCHIP_GICV2;
+		CHECK_EQ(t,
+			 run_options__parse(&cfg, NARGS(argv), argv, err,
+					    sizeof(err)),
+			 0);
+		CHECK_EQ(t, cfg.irqchip, cases[i].want);
+	}
+}
+
+static void help(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-h" };
+	char *a2[] = { "run", "--help" };
+	/* Help wins even without a kernel, and before later bad options. */
+	char *a3[] = { "run", "-c", "2", "--help", "-c", "0" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)),
+		 RUN_OPTIONS_HELP);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)),
+		 RUN_OPTIONS_HELP);
+	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)),
+		 RUN_OPTIONS_HELP);
+}
+
+static void usage_text(struct test_ctx *t)
+{
+	char buf[4096];
+	FILE *f = fmemopen(buf, sizeof(buf), "w");
+
+	CHECK(t, f != NULL);
+	if (!f)
+		return;
+	memset(buf, 0, sizeof(buf));
+	run_options__usage(f);
+	fclose(f);
+	CHECK(t, strstr(buf, "usage: lkvm run") != NULL);
+	CHECK(t, strstr(buf, "--kernel") != NULL);
+	CHECK(t, strstr(buf, "--irqchip") != NULL);
+	CHECK(t, strstr(buf, "--help") != NULL);
+}
+
+static void positional_kernel(struct test_ctx *t)
+{
+	char *a1[] = { "run", "Image" };
+	/* GNU getopt permutes: the image may come before the options. */
+	char *a2[] = { "run", "Image2", "-c", "2", "--mem", "128" };
+	char *a3[] = { "run", "-c", "2", "Image3" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.kernel_path, "Image");
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.kernel_path, "Image2");
+	CHECK_EQ(t, cfg.nr_cpus, 2);
+	CHECK_EQ(t, cfg.ram_size, 128 * SZ_1M);
+	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.kernel_path, "Image3");
+}
+
+static void extra_positional(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-k", "Image", "other" };
+	char *a2[] = { "run", "Image", "other" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "other") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "other") != NULL);
+}
+
+static void bad_values(struct test_ctx *t)
+{
+	char over[16];
+
+	snprintf(over, sizeof(over), "%d", RUN_MAX_CPUS + 1);
+	EXPECT_BAD(t, "--cpus", "-c", "0");
+	EXPECT_BAD(t, "--cpus", "-c", "-1");
+	EXPECT_BAD(t, "--cpus", "-c", "abc");
+	EXPECT_BAD(t, "--cpus", "-c", "99999");
+	EXPECT_BAD(t, "--cpus", "-c", over);
+	EXPECT_BAD(t, "--cpus", "-c", "2x");
+	EXPECT_BAD(t, "--cpus", "-c", "");
+	EXPECT_BAD(t, "--cpus", "--cpus", "99999999999999999999");
+	EXPECT_BAD(t, "--mem", "-m", "0");
+	EXPECT_BAD(t, "--mem", "-m", "abc");
+	EXPECT_BAD(t, "--mem", "-m", "12X");
+	EXPECT_BAD(t, "--mem", "-m", "100K");
+	EXPECT_BAD(t, "64K", "--mem", "100K");
+	EXPECT_BAD(t, "--mem", "--mem", "-64");
+	EXPECT_BAD(t, "--mem", "--mem", "99999999999T");
+	EXPECT_BAD(t, "--loglevel", "--loglevel", "loud");
+	EXPECT_BAD(t, "--loglevel", "--loglevel", "DEBUG");
+	EXPECT_BAD(t, "--irqchip", "--irqchip", "gicv4");
+	EXPECT_BAD(t, "--console", "--console", "virtio");
+	EXPECT_BAD(t, "--network", "--network", "mode=user");
+	EXPECT_BAD(t, "--network", "-n", "none");
+	EXPECT_BAD(t, "--name", "--name", "");
+	EXPECT_BAD(t, "--name", "--name", "a/b");
+}
+
+static void bad_value_keeps_config(struct test_ctx *t)
+{
+	char *argv[] = { "run", "-k", "I", "-c", "0" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), -EINVAL);
+	CHECK_EQ(t, cfg.nr_cpus, -1);
+}
+
+static void mem_accepts_64k_multiples(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-k", "I", "-m", "64K" };
+	char *a2[] = { "run", "-k", "I", "-m", "100M" };
+	char *a3[] = { "run", "-k", "I", "-m", "2g" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.ram_size, SZ_64K);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.ram_size, 100 * SZ_1M);
+	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.ram_size, 2 * SZ_1G);
+}
+
+static void unknown_options(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-k", "I", "--frobnicate" };
+	char *a2[] = { "run", "-k", "I", "-z" };
+	char *a3[] = { "run", "-z", "-k", "I" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "unknown") != NULL);
+	CHECK(t, strstr(err, "--frobnicate") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "unknown") != NULL);
+	CHECK(t, strstr(err, "-z") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "-z") != NULL);
+}
+
+/* Ambiguous abbreviations and values given to flags are refused too. */
+static void odd_long_options(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-k", "I", "--n" };
+	char *a2[] = { "run", "-k", "I", "--nodefaults=1" };
+	char *a3[] = { "run", "-k", "I", "--help=x" };
+	char *a4[] = { "run", "--kern", "I", "--irq=gicv3" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "--n") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), -EINVAL);
+	CHECK(t, err[0] != 0);
+	CHECK(t, !cfg.nodefaults);
+	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)), -EINVAL);
+	CHECK(t, err[0] != 0);
+	/* Unambiguous abbreviations work, as with any getopt_long. */
+	CHECK_EQ(t, parse(&cfg, NARGS(a4), a4, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.kernel_path, "I");
+	CHECK_EQ(t, cfg.irqchip, IRQCHIP_GICV3);
+}
+
+static void missing_argument(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-k" };
+	char *a2[] = { "run", "--kernel" };
+	char *a3[] = { "run", "-k", "I", "--name" };
+	char *a4[] = { "run", "-k", "I", "-c" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "kernel") != NULL);
+	CHECK(t, strstr(err, "value") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "--kernel") != NULL);
+	CHECK(t, strstr(err, "value") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "--name") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a4), a4, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "--cpus") != NULL);
+}
+
+static void no_kernel(struct test_ctx *t)
+{
+	char *a1[] = { "run" };
+	char *a2[] = { "run", "-c", "2", "-m", "512" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "kernel") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "kernel") != NULL);
+}
+
+static void small_err_buffer(struct test_ctx *t)
+{
+	char *argv[] = { "run", "-k", "I", "--irqchip", "gicv4" };
+	struct kvm_config cfg;
+	char err[12];
+
+	memset(err, 'x', sizeof(err));
+	run_options__defaults(&cfg);
+	CHECK_EQ(t, run_options__parse(&cfg, NARGS(argv), argv, err, 8),
+		 -EINVAL);
+	/* Truncated, terminated, and nothing written past errlen. */
+	CHECK_EQ(t, strlen(err), 7);
+	CHECK_EQ(t, err[8], 'x');
+}
+
+static void reparse_resets_getopt(struct test_ctx *t)
+{
+	char *a1[] = { "run", "-c", "2", "-k", "A" };
+	char *a2[] = { "run", "-c", "4", "-k", "B" };
+	struct kvm_config cfg;
+	char err[128];
+
+	/* A second parse must start from argv[1] again. */
+	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), 0);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_cpus, 4);
+	CHECK_STR(t, cfg.kernel_path, "B");
+}
+
+static void finalize_defaults(struct test_ctx *t)
+{
+	struct kvm_config cfg;
+
+	run_options__defaults(&cfg);
+	run_options__finalize(&cfg, 4);
+	CHECK_EQ(t, cfg.nr_cpus, 4);
+	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * 7);
+
+	run_options__defaults(&cfg);
+	run_options__finalize(&cfg, 1);
+	CHECK_EQ(t, cfg.nr_cpus, 1);
+	CHECK_EQ(t, cfg.ram_size, 256 * SZ_1M);
+
+	/* An unknown host count still gives one vCPU. */
+	run_options__defaults(&cfg);
+	run_options__finalize(&cfg, 0);
+	CHECK_EQ(t, cfg.nr_cpus, 1);
+	CHECK_EQ(t, cfg.ram_size, 256 * SZ_1M);
+	run_options__defaults(&cfg);
+	run_options__finalize(&cfg, -1);
+	CHECK_EQ(t, cfg.nr_cpus, 1);
+
+	/* A huge host is capped at the parser's limit. */
+	run_options__defaults(&cfg);
+	run_options__finalize(&cfg, RUN_MAX_CPUS * 2);
+	CHECK_EQ(t, cfg.nr_cpus, RUN_MAX_CPUS);
+	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * (RUN_MAX_CPUS + 3));
+}
+
+static void finalize_keeps_given(struct test_ctx *t)
+{
+	char *argv[] = { "run", "-k", "I", "-c", "2", "-m", "100M" };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	run_options__finalize(&cfg, 16);
+	CHECK_EQ(t, cfg.nr_cpus, 2);
+	CHECK_EQ(t, cfg.ram_size, 100 * SZ_1M);
+
+	/* Only the CPUs given: RAM follows them, not the host. */
+	run_options__defaults(&cfg);
+	cfg.nr_cpus = 5;
+	run_options__finalize(&cfg, 16);
+	CHECK_EQ(t, cfg.nr_cpus, 5);
+	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * 8);
+
+	/* Only the RAM given. */
+	run_options__defaults(&cfg);
+	cfg.ram_size = 3 * SZ_1G;
+	run_options__finalize(&cfg, 16);
+	CHECK_EQ(t, cfg.nr_cpus, 16);
+	CHECK_EQ(t, cfg.ram_size, 3 * SZ_1G);
+}
+
+static void size_ok(struct test_ctx *t)
+{
+	static const struct {
+		const char *s;
+		uint64_t want;
+	} cases[] = {
+		{ "512", 512 * SZ_1M },	   { "0", 0 },
+		{ "1G", SZ_1G },	   { "1g", SZ_1G },
+		{ "2G", 2 * SZ_1G },	   { "512M", 512 * SZ_1M },
+		{ "512m", 512 * SZ_1M },   { "512MB", 512 * SZ_1M },
+		{ "512MiB", 512 * SZ_1M }, { "1GiB", SZ_1G },
+		{ "65536K", 64 * SZ_1M },  { "64k", SZ_64K },
+		{ "1073741824B", SZ_1G },  { "1T", 1024 * SZ_1G },
+		{ "007", 7 * SZ_1M },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 0xdeadbeef;
+		int ret = size__parse_mib(cases[i].s, &v);
+
+		if (ret || v != cases[i].want)
+			test__fail(t, __FILE__, __LINE__,
+				   "\"%s\": ret %d, 0x%llx != 0x%llx",
+				   cases[i].s, ret, (unsigned long long)v,
+				   (unsigned long long)cases[i].want);
+	}
+}
+
+static void size_bad(struct test_ctx *t)
+{
+	static const char *const cases[] = {
+		"",
+		"-1",
+		"-512M",
+		"+512",
+		" 512",
+		"512 ",
+		"512X",
+		"512Mx",
+		"512MBB",
+		"512BB",
+		"512Bi",
+		"12X",
+		"M",
+		"1.5G",
+		"0x100",
+		"99999999999999999999",
+		"99999999999T",
+		"18446744073709551616B",
+		"17179869184G",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t v = 0xdeadbeef;
+		int ret = size__parse_mib(cases[i], &v);
+
+		if (ret >= 0 || v != 0xdeadbeef)
+			test__fail(t, __FILE__, __LINE__,
+				   "\"%s\": ret %d, value 0x%llx", cases[i],
+				   ret, (unsigned long long)v);
+	}
+	CHECK(t, size__parse_mib(NULL, &(uint64_t){ 0 }) < 0);
+}
+
+static void size_limits(struct test_ctx *t)
+{
+	uint64_t v = 0;
+
+	/* The largest sizes that still fit in 64 bits. */
+	CHECK_EQ(t, size__parse_mib("16777215T", &v), 0);
+	CHECK(t, v == 16777215ULL << 40);
+	CHECK_EQ(t, size__parse_mib("17592186044415M", &v), 0);
+	CHECK(t, v == 17592186044415ULL << 20);
+	CHECK_EQ(t, size__parse_mib("17592186044415", &v), 0);
+	CHECK(t, v == 17592186044415ULL << 20);
+	/* One more overflows. */
+	CHECK(t, size__parse_mib("16777216T", &v) < 0);
+	CHECK(t, size__parse_mib("17592186044416", &v) < 0);
+	CHECK(t, size__parse_mib("17179869184G", &v) < 0);
+}
+
+TEST_SUITE(options, TEST(defaults), TEST(short_options), TEST(long_options),
+	   TEST(loglevels), TEST(irqchips), TEST(help), TEST(usage_text),
+	   TEST(positional_kernel), TEST(extra_positional), TEST(bad_values),
+	   TEST(bad_value_keeps_config), TEST(mem_accepts_64k_multiples),
+	   TEST(unknown_options), TEST(odd_long_options),
+	   TEST(missing_argument), TEST(no_kernel), TEST(small_err_buffer),
+	   TEST(reparse_resets_getopt), TEST(finalize_defaults),
+	   TEST(finalize_keeps_given), TEST(size_ok), TEST(size_bad),
+	   TEST(size_limits));
