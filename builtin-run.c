@@ -40,8 +40,8 @@ static void read_all(int fd, const char *path, void *dst, uint64_t len)
 	uint64_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)dst + done, len - done,
-				  (off_t)done);
+		ssize_t n =
+			pread(fd, (char *)dst + done, len - done, (off_t)done);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -9,8 +9,7 @@ void mmio_bus__init(struct mmio_bus *bus)
 	memset(bus, 0, sizeof(*bus));
 }
 
-static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b,
-			   uint64_t blen)
+static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 {
 	/* Both ranges are known not to wrap. */
 	return a < b + blen && b < a + alen;
@@ -76,8 +75,8 @@ const struct mmio_range *mmio_bus__find(const struct mmio_bus *bus,
 	return NULL;
 }
 
-int mmio_bus__dispatch(const struct mmio_bus *bus, uint64_t addr,
-		       uint8_t *data, uint32_t len, bool is_write)
+int mmio_bus__dispatch(const struct mmio_bus *bus, uint64_t addr, uint8_t *data,
+		       uint32_t len, bool is_write)
 {
 	const struct mmio_range *r;
 

@@ -142,20 +142,23 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		break;
 	case 'm':
 		if (size__parse_mib(arg, &bytes) || bytes == 0)
-			return fail(err, errlen,
-				    "invalid --mem '%s': need a size above 0, in MiB or with a K/M/G suffix",
-				    arg);
+			return fail(
+				err, errlen,
+				"invalid --mem '%s': need a size above 0, in MiB or with a K/M/G suffix",
+				arg);
 		if (bytes % SZ_64K)
-			return fail(err, errlen,
-				    "invalid --mem '%s': must be a multiple of 64K",
-				    arg);
+			return fail(
+				err, errlen,
+				"invalid --mem '%s': must be a multiple of 64K",
+				arg);
 		cfg->ram_size = bytes;
 		break;
 	case 'n':
 		if (strcmp(arg, "mode=none"))
-			return fail(err, errlen,
-				    "unsupported --network '%s': only mode=none for now",
-				    arg);
+			return fail(
+				err, errlen,
+				"unsupported --network '%s': only mode=none for now",
+				arg);
 		cfg->network_none = true;
 		break;
 	case OPT_NAME:
@@ -179,17 +182,19 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		v = parse_choice(arg, loglevel_names,
 				 ARRAY_SIZE(loglevel_names));
 		if (v < 0)
-			return fail(err, errlen,
-				    "invalid --loglevel '%s': error, warning, info or debug",
-				    arg);
+			return fail(
+				err, errlen,
+				"invalid --loglevel '%s': error, warning, info or debug",
+				arg);
 		cfg->loglevel = (enum log_level)v;
 		break;
 	case OPT_IRQCHIP:
 		v = parse_choice(arg, irqchip_names, ARRAY_SIZE(irqchip_names));
 		if (v < 0)
-			return fail(err, errlen,
-				    "invalid --irqchip '%s': gicv3, gicv2 or auto",
-				    arg);
+			return fail(
+				err, errlen,
+				"invalid --irqchip '%s': gicv3, gicv2 or auto",
+				arg);
 		cfg->irqchip = (enum irqchip_type)v;
 		break;
 	case OPT_DEV:
@@ -212,8 +217,8 @@ static const char *opt_name(int opt, char *buf, size_t len)
 	return buf;
 }
 
-int run_options__parse(struct kvm_config *cfg, int argc, char **argv,
-		       char *err, size_t errlen)
+int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
+		       size_t errlen)
 {
 	char name[32];
 	int opt, ret;
@@ -232,10 +237,10 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv,
 			return fail(err, errlen, "unknown option '%s'",
 				    argv[optind - 1]);
 		case ':':
-			return fail(err, errlen, "option '%s' needs a value",
-				    optopt ? opt_name(optopt, name,
-						      sizeof(name)) :
-					     argv[optind - 1]);
+			return fail(
+				err, errlen, "option '%s' needs a value",
+				optopt ? opt_name(optopt, name, sizeof(name)) :
+					 argv[optind - 1]);
 		default:
 			ret = parse_one(cfg, opt, optarg, err, errlen);
 			if (ret)

@@ -94,7 +94,8 @@ static void *input_thread(void *arg)
 					return NULL;
 				}
 				if (buf[i] != TERM_ESCAPE)
-					feed(kvm, (const uint8_t[]){ TERM_ESCAPE },
+					feed(kvm,
+					     (const uint8_t[]){ TERM_ESCAPE },
 					     1);
 			} else if (tty && buf[i] == TERM_ESCAPE) {
 				escape = true;

@@ -20,11 +20,11 @@ static const uint32_t timer_ppis[] = { 13, 14, 11, 10 };
 #define MPIDR_HWID_MASK 0xff00ffffffULL
 
 /* Evaluate a libfdt call; on error jump to out with ret set. */
-#define TRY(call)                          \
-	do {                               \
-		ret = (call);              \
-		if (ret < 0)               \
-			goto out;          \
+#define TRY(call)                 \
+	do {                      \
+		ret = (call);     \
+		if (ret < 0)      \
+			goto out; \
 	} while (0)
 
 static int prop_u64_pair(void *fdt, const char *name, uint64_t a, uint64_t b)
@@ -121,8 +121,7 @@ static int add_timer(void *fdt, const struct fdt_params *p)
 		irqs[3 * i + 2] = cpu_to_fdt32(flags);
 	}
 	TRY(fdt_begin_node(fdt, "timer"));
-	TRY(fdt_property(fdt, "compatible",
-			 "arm,armv8-timer\0arm,armv7-timer",
+	TRY(fdt_property(fdt, "compatible", "arm,armv8-timer\0arm,armv7-timer",
 			 sizeof("arm,armv8-timer\0arm,armv7-timer")));
 	TRY(fdt_property(fdt, "interrupts", irqs, sizeof(irqs)));
 	TRY(fdt_property(fdt, "always-on", NULL, 0));

@@ -55,8 +55,9 @@ static void set_addresses(struct kvm *kvm)
 	}
 	if (set_attr(kvm->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, other_type,
 		     &other))
-		die_perror(kvm->gic == FDT_GIC_V3 ? "GICv3 redistributor address" :
-						    "GICv2 CPU interface address");
+		die_perror(kvm->gic == FDT_GIC_V3 ?
+				   "GICv3 redistributor address" :
+				   "GICv2 CPU interface address");
 }
 
 void gic__create(struct kvm *kvm)
@@ -79,8 +80,7 @@ void gic__create(struct kvm *kvm)
 	if (kvm->gic == FDT_GIC_V2 && kvm->nr_cpus > 8)
 		die("a GICv2 supports at most 8 vCPUs; %u asked for",
 		    kvm->nr_cpus);
-	pr_info("interrupt controller: GICv%d",
-		kvm->gic == FDT_GIC_V3 ? 3 : 2);
+	pr_info("interrupt controller: GICv%d", kvm->gic == FDT_GIC_V3 ? 3 : 2);
 	set_addresses(kvm);
 }
 

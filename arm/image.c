@@ -29,8 +29,9 @@ static const char *guess_format(const uint8_t *p, size_t len)
 		return "a gzip file (decompress it: zcat vmlinuz > Image)";
 	if (len >= 8 && p[0] == 'M' && p[1] == 'Z' && !memcmp(p + 4, "zimg", 4))
 		return "an EFI zboot image (use the uncompressed Image)";
-	if (len >= 4 && !memcmp(p, "\x7f"
-				   "ELF",
+	if (len >= 4 && !memcmp(p,
+				"\x7f"
+				"ELF",
 				4))
 		return "an ELF file (use arch/arm64/boot/Image, not vmlinux)";
 	if (len >= 6 && !memcmp(p, "070701", 6))

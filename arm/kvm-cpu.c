@@ -16,7 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
-#define ARM64_CORE_REG(x)                                    \
+#define ARM64_CORE_REG(x)                                      \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
 	 KVM_REG_ARM_CORE_REG(x))
 #define REG_X(n) ARM64_CORE_REG(regs.regs[n])

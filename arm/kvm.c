@@ -262,9 +262,8 @@ void kvm__setup_devices(struct kvm *kvm)
 
 	kvm->pvpanic.event = guest_panicked;
 	kvm->pvpanic.opaque = kvm;
-	ret = mmio_bus__register(&kvm->mmio, ARM_PVPANIC_BASE,
-				 ARM_PVPANIC_SIZE, pvpanic__mmio, &kvm->pvpanic,
-				 "pvpanic");
+	ret = mmio_bus__register(&kvm->mmio, ARM_PVPANIC_BASE, ARM_PVPANIC_SIZE,
+				 pvpanic__mmio, &kvm->pvpanic, "pvpanic");
 	if (ret)
 		die("cannot register pvpanic: %s", strerror(-ret));
 }

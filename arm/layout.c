@@ -11,8 +11,8 @@ static unsigned long long mib(uint64_t bytes)
 }
 
 int layout__place(const struct arm64_image *img, uint64_t initrd_size,
-		  uint64_t ram_base, uint64_t ram_size,
-		  struct boot_layout *out, char *err, size_t errlen)
+		  uint64_t ram_base, uint64_t ram_size, struct boot_layout *out,
+		  char *err, size_t errlen)
 {
 	uint64_t ram_end = ram_base + ram_size;
 	uint64_t top;
@@ -28,11 +28,12 @@ int layout__place(const struct arm64_image *img, uint64_t initrd_size,
 	out->dtb_addr = ALIGN_DOWN(ram_end, SZ_2M) - ARM_DTB_MAX_SIZE;
 
 	if (out->dtb_addr < out->kernel_end) {
-		snprintf(err, errlen,
-			 "the kernel needs %llu MiB of RAM but the guest has %llu MiB",
-			 mib(img->text_offset + img->image_size +
-			     2 * ARM_DTB_MAX_SIZE),
-			 mib(ram_size));
+		snprintf(
+			err, errlen,
+			"the kernel needs %llu MiB of RAM but the guest has %llu MiB",
+			mib(img->text_offset + img->image_size +
+			    2 * ARM_DTB_MAX_SIZE),
+			mib(ram_size));
 		return -E2BIG;
 	}
 
@@ -42,11 +43,12 @@ int layout__place(const struct arm64_image *img, uint64_t initrd_size,
 		return 0;
 
 	top = out->dtb_addr - out->kernel_end;
-	if (initrd_size > top || ALIGN_DOWN(out->dtb_addr - initrd_size,
-					    SZ_4K) < out->kernel_end) {
-		snprintf(err, errlen,
-			 "the initrd (%llu MiB) does not fit in %llu MiB of guest RAM next to the kernel",
-			 mib(initrd_size), mib(ram_size));
+	if (initrd_size > top ||
+	    ALIGN_DOWN(out->dtb_addr - initrd_size, SZ_4K) < out->kernel_end) {
+		snprintf(
+			err, errlen,
+			"the initrd (%llu MiB) does not fit in %llu MiB of guest RAM next to the kernel",
+			mib(initrd_size), mib(ram_size));
 		return -E2BIG;
 	}
 	out->initrd_addr = ALIGN_DOWN(out->dtb_addr - initrd_size, SZ_4K);

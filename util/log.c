@@ -18,15 +18,15 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	fprintf(stderr, "lkvm: %s%s\n", prefix, buf);
 }
 
-#define DEFINE_LOG(fn, level, prefix)              \
-	void fn(const char *fmt, ...)              \
-	{                                          \
-		va_list ap;                        \
-		if (log__level < (level))          \
-			return;                    \
-		va_start(ap, fmt);                 \
-		vlog(prefix, fmt, ap);             \
-		va_end(ap);                        \
+#define DEFINE_LOG(fn, level, prefix)     \
+	void fn(const char *fmt, ...)     \
+	{                                 \
+		va_list ap;               \
+		if (log__level < (level)) \
+			return;           \
+		va_start(ap, fmt);        \
+		vlog(prefix, fmt, ap);    \
+		va_end(ap);               \
 	}
 
 DEFINE_LOG(pr_err, LOG_ERROR, "")

@@ -51,8 +51,8 @@ static inline uint64_t kvm_run__hypercall_flags(const struct kvm_run *run)
 {
 	uint64_t flags;
 
-	memcpy(&flags, (const char *)&run->hypercall.ret +
-			       sizeof(run->hypercall.ret),
+	memcpy(&flags,
+	       (const char *)&run->hypercall.ret + sizeof(run->hypercall.ret),
 	       sizeof(flags));
 	return flags;
 }

@@ -22,12 +22,12 @@ enum log_level {
 struct kvm_config {
 	const char *kernel_path;
 	const char *initrd_path;
-	const char *params;	/* appended to the default command line */
+	const char *params; /* appended to the default command line */
 	const char *name;
-	const char *dump_dtb;	/* write the DTB here and exit */
-	const char *dev;	/* the KVM device node */
-	int nr_cpus;		/* -1: not given */
-	uint64_t ram_size;	/* bytes; 0: not given */
+	const char *dump_dtb; /* write the DTB here and exit */
+	const char *dev; /* the KVM device node */
+	int nr_cpus; /* -1: not given */
+	uint64_t ram_size; /* bytes; 0: not given */
 	bool nodefaults;
 	bool network_none;
 	enum irqchip_type irqchip;

@@ -24,7 +24,7 @@ struct fdt_params {
 	uint64_t initrd_size; /* 0: no initrd */
 	enum fdt_gic gic;
 	const char *psci_method; /* "hvc" or "smc" */
-	uint64_t kaslr_seed;	 /* 0: none */
+	uint64_t kaslr_seed; /* 0: none */
 	bool pvpanic;
 	uint64_t pvpanic_base;
 };

@@ -41,7 +41,7 @@ struct boot_layout {
  * Returns 0 or -E2BIG/-EINVAL with a one-line reason in err.
  */
 int layout__place(const struct arm64_image *img, uint64_t initrd_size,
-		  uint64_t ram_base, uint64_t ram_size,
-		  struct boot_layout *out, char *err, size_t errlen);
+		  uint64_t ram_base, uint64_t ram_size, struct boot_layout *out,
+		  char *err, size_t errlen);
 
 #endif /* KVM__LAYOUT_H */

@@ -41,7 +41,7 @@ const struct mmio_range *mmio_bus__find(const struct mmio_bus *bus,
  * -ENOENT when no range holds [addr, addr + len), -EINVAL on a bad length;
  * otherwise the handler's result. Unclaimed reads return zeroes.
  */
-int mmio_bus__dispatch(const struct mmio_bus *bus, uint64_t addr,
-		       uint8_t *data, uint32_t len, bool is_write);
+int mmio_bus__dispatch(const struct mmio_bus *bus, uint64_t addr, uint8_t *data,
+		       uint32_t len, bool is_write);
 
 #endif /* KVM__MMIO_H */

@@ -26,8 +26,7 @@ void pr_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void pr_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "lkvm: <msg>" and exit(1); for the command layer and glue only. */
-void die(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2), noreturn));
+void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 void die_perror(const char *what) __attribute__((noreturn));
 
 #endif /* KVM__UTIL_H */

@@ -14,8 +14,8 @@ static const struct test_suite *suites[] = {
 #undef SUITE
 };
 
-void test__fail(struct test_ctx *t, const char *file, int line,
-		const char *fmt, ...)
+void test__fail(struct test_ctx *t, const char *file, int line, const char *fmt,
+		...)
 {
 	va_list ap;
 	int n;

@@ -25,23 +25,23 @@ struct test_case {
 	test_fn fn;
 };
 
-void test__fail(struct test_ctx *t, const char *file, int line,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void test__fail(struct test_ctx *t, const char *file, int line, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 
-#define CHECK(t, cond)                                                      \
-	do {                                                                \
-		if (!(cond))                                                \
-			test__fail(t, __FILE__, __LINE__, "%s", #cond);     \
+#define CHECK(t, cond)                                                  \
+	do {                                                            \
+		if (!(cond))                                            \
+			test__fail(t, __FILE__, __LINE__, "%s", #cond); \
 	} while (0)
 
-#define CHECK_EQ(t, a, b)                                                   \
-	do {                                                                \
-		long long _a = (long long)(a), _b = (long long)(b);         \
-		if (_a != _b)                                               \
-			test__fail(t, __FILE__, __LINE__,                   \
-				   "%s == %s (0x%llx != 0x%llx)", #a, #b,   \
-				   (unsigned long long)_a,                  \
-				   (unsigned long long)_b);                 \
+#define CHECK_EQ(t, a, b)                                                 \
+	do {                                                              \
+		long long _a = (long long)(a), _b = (long long)(b);       \
+		if (_a != _b)                                             \
+			test__fail(t, __FILE__, __LINE__,                 \
+				   "%s == %s (0x%llx != 0x%llx)", #a, #b, \
+				   (unsigned long long)_a,                \
+				   (unsigned long long)_b);               \
 	} while (0)
 
 #define CHECK_STR(t, a, b)                                                  \
@@ -60,14 +60,17 @@ struct test_suite {
 	size_t nr;
 };
 
-#define TEST_SUITE(sname, ...)                                              \
-	static const struct test_case sname##_cases[] = { __VA_ARGS__ };    \
-	const struct test_suite sname##_suite = {                           \
-		.name = #sname,                                             \
-		.cases = sname##_cases,                                     \
-		.nr = sizeof(sname##_cases) / sizeof(sname##_cases[0]),     \
+#define TEST_SUITE(sname, ...)                                           \
+	static const struct test_case sname##_cases[] = { __VA_ARGS__ }; \
+	const struct test_suite sname##_suite = {                        \
+		.name = #sname,                                          \
+		.cases = sname##_cases,                                  \
+		.nr = sizeof(sname##_cases) / sizeof(sname##_cases[0]),  \
 	}
 
-#define TEST(fn) { #fn, fn }
+#define TEST(fn)        \
+	{               \
+#fn, fn \
+	}
 
 #endif /* TESTS__TEST_H */
