@@ -231,6 +231,12 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
 		case 'h':
 			return RUN_OPTIONS_HELP;
 		case '?':
+			if (optopt >= OPT_NAME ||
+			    (optopt && strchr(run_short_opts + 1, optopt)))
+				return fail(
+					err, errlen,
+					"option '%s' takes no value",
+					opt_name(optopt, name, sizeof(name)));
 			if (optopt)
 				return fail(err, errlen, "unknown option '-%c'",
 					    optopt);

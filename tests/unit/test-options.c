@@ -413,6 +413,7 @@ static void small_err_buffer(struct test_ctx *t)
 
 static void reparse_resets_getopt(struct test_ctx *t)
 {
+	char *a0[] = { "run", "-hhh" };
 	char *a1[] = { "run", "-c", "2", "-k", "A" };
 	char *a2[] = { "run", "-c", "4", "-k", "B" };
 	struct kvm_config cfg;
@@ -420,6 +421,12 @@ static void reparse_resets_getopt(struct test_ctx *t)
 
 	/* A second parse must start from argv[1] again. */
 	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), 0);
+	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_cpus, 4);
+	CHECK_STR(t, cfg.kernel_path, "B");
+	/* Even after one that stopped inside a cluster of short options. */
+	CHECK_EQ(t, parse(&cfg, NARGS(a0), a0, err, sizeof(err)),
+		 RUN_OPTIONS_HELP);
 	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 4);
 	CHECK_STR(t, cfg.kernel_path, "B");
