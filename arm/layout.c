@@ -31,8 +31,9 @@ int layout__place(const struct arm64_image *img, uint64_t initrd_size,
 		snprintf(
 			err, errlen,
 			"the kernel needs %llu MiB of RAM but the guest has %llu MiB",
-			mib(img->text_offset + img->image_size +
-			    2 * ARM_DTB_MAX_SIZE),
+			mib(ALIGN_UP(img->text_offset + img->image_size,
+				     SZ_2M) +
+			    ARM_DTB_MAX_SIZE),
 			mib(ram_size));
 		return -E2BIG;
 	}
