@@ -23,10 +23,11 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	hw/serial.c hw/pvpanic.c \
-	arm/fdt.c arm/image.c arm/layout.c
+	arm/fdt.c arm/image.c arm/layout.c \
+	hypercall/smccc.c psci/power.c psci/psci.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
-	arm/kvm.c arm/kvm-cpu.c arm/gic.c
+	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)

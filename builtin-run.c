@@ -7,12 +7,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libfdt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,50 +77,6 @@ static char *make_bootargs(const struct kvm_config *cfg)
 	return s;
 }
 
-static void build_dtb(struct kvm *kvm, const char *bootargs, void *buf,
-		      size_t len)
-{
-	uint64_t *mpidrs = calloc(kvm->nr_cpus, sizeof(*mpidrs));
-	struct fdt_params p = {
-		.nr_cpus = kvm->nr_cpus,
-		.ram_base = ARM_RAM_BASE,
-		.ram_size = kvm->ram_size,
-		.bootargs = bootargs,
-		.initrd_start = kvm->boot.initrd_addr,
-		.initrd_size = kvm->boot.initrd_size,
-		.gic = kvm->gic,
-		.psci_method = "hvc",
-		.pvpanic = true,
-		.pvpanic_base = ARM_PVPANIC_BASE,
-	};
-	unsigned int i;
-	int ret;
-
-	if (!mpidrs)
-		die("out of memory");
-	for (i = 0; i < kvm->nr_cpus; i++)
-		mpidrs[i] = kvm->cpus[i].mpidr;
-	p.mpidrs = mpidrs;
-	if (getrandom(&p.kaslr_seed, sizeof(p.kaslr_seed), GRND_NONBLOCK) !=
-	    sizeof(p.kaslr_seed))
-		p.kaslr_seed = 0;
-
-	ret = fdt__build(&p, buf, len);
-	if (ret)
-		die("cannot build the device tree: %s", strerror(-ret));
-	free(mpidrs);
-}
-
-static void dump_dtb(const char *path, const void *dtb, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-
-	if (!f)
-		die("cannot create '%s': %s", path, strerror(errno));
-	if (fwrite(dtb, 1, len, f) != len || fclose(f))
-		die("cannot write '%s': %s", path, strerror(errno));
-}
-
 static void *signal_thread(void *arg)
 {
 	struct kvm *kvm = arg;
@@ -153,25 +107,6 @@ static void block_stop_signals(void)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 }
 
-static void load_images(struct kvm *kvm, int kfd, uint64_t ksize, int ifd)
-{
-	struct kvm_config *cfg = kvm->cfg;
-	void *dst;
-
-	dst = kvm__guest_ptr(kvm, kvm->boot.kernel_addr, ksize);
-	if (!dst)
-		die("internal error: kernel outside guest RAM");
-	read_all(kfd, cfg->kernel_path, dst, ksize);
-
-	if (ifd >= 0) {
-		dst = kvm__guest_ptr(kvm, kvm->boot.initrd_addr,
-				     kvm->boot.initrd_size);
-		if (!dst)
-			die("internal error: initrd outside guest RAM");
-		read_all(ifd, cfg->initrd_path, dst, kvm->boot.initrd_size);
-	}
-}
-
 int kvm_cmd_run(int argc, char **argv)
 {
 	struct kvm_config cfg;
@@ -180,9 +115,8 @@ int kvm_cmd_run(int argc, char **argv)
 	struct kvm kvm;
 	uint64_t ksize, isize = 0;
 	int kfd, ifd = -1, ret, code;
-	char err[200], *bootargs;
 	pthread_t sig_thread;
-	void *dtb;
+	char err[200];
 
 	run_options__defaults(&cfg);
 	ret = run_options__parse(&cfg, argc, argv, err, sizeof(err));
@@ -207,29 +141,24 @@ int kvm_cmd_run(int argc, char **argv)
 	block_stop_signals();
 	kvm__init(&kvm, &cfg);
 	kvm.boot = boot;
+	kvm.kernel_fd = kfd;
+	kvm.kernel_size = ksize;
+	kvm.initrd_fd = ifd;
+	kvm.bootargs = make_bootargs(&cfg);
+
 	gic__create(&kvm);
+	kvm__setup_psci(&kvm);
 	kvm_cpu__setup_all(&kvm);
+	kvm__register_psci(&kvm);
 	gic__finalize(&kvm);
 	kvm__setup_devices(&kvm);
-
-	bootargs = make_bootargs(&cfg);
-	dtb = kvm__guest_ptr(&kvm, kvm.boot.dtb_addr, ARM_DTB_MAX_SIZE);
-	if (!dtb)
-		die("internal error: DTB outside guest RAM");
-	build_dtb(&kvm, bootargs, dtb, FDT_MAX_SIZE);
-	pr_info("%u vCPUs, %llu MiB, kernel at 0x%llx, DTB at 0x%llx, cmdline \"%s\"",
+	kvm__start_psci(&kvm);
+	kvm__load_boot(&kvm);
+	pr_info("%u vCPUs, %llu MiB, PSCI in %s, kernel at 0x%llx, DTB at 0x%llx, cmdline \"%s\"",
 		kvm.nr_cpus, (unsigned long long)(kvm.ram_size / SZ_1M),
+		kvm.psci_user ? "lkvm" : "KVM",
 		(unsigned long long)kvm.boot.kernel_addr,
-		(unsigned long long)kvm.boot.dtb_addr, bootargs);
-	free(bootargs);
-	if (cfg.dump_dtb) {
-		dump_dtb(cfg.dump_dtb, dtb, fdt_totalsize(dtb));
-		return 0;
-	}
-	load_images(&kvm, kfd, ksize, ifd);
-	close(kfd);
-	if (ifd >= 0)
-		close(ifd);
+		(unsigned long long)kvm.boot.dtb_addr, kvm.bootargs);
 
 	if (pthread_create(&sig_thread, NULL, signal_thread, &kvm))
 		die("cannot start the signal thread");
@@ -237,7 +166,8 @@ int kvm_cmd_run(int argc, char **argv)
 	term__init(&kvm);
 	kvm_cpu__start_all(&kvm);
 
-	code = kvm__wait_exit(&kvm);
+	while (kvm__wait_event(&kvm, &code) == KVM_EVENT_RESET)
+		kvm__reboot(&kvm);
 	kvm_cpu__stop_all(&kvm);
 	fflush(stdout);
 	term__restore();

@@ -16,6 +16,10 @@ enum {
 	OPT_LOGLEVEL,
 	OPT_IRQCHIP,
 	OPT_DEV,
+	OPT_PSCI,
+	OPT_PSCI_CONDUIT,
+	OPT_REBOOT,
+	OPT_DEBUG_PSCI,
 };
 
 static const struct option run_long_opts[] = {
@@ -33,6 +37,10 @@ static const struct option run_long_opts[] = {
 	{ "loglevel", required_argument, NULL, OPT_LOGLEVEL },
 	{ "irqchip", required_argument, NULL, OPT_IRQCHIP },
 	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "psci", required_argument, NULL, OPT_PSCI },
+	{ "psci-conduit", required_argument, NULL, OPT_PSCI_CONDUIT },
+	{ "reboot", required_argument, NULL, OPT_REBOOT },
+	{ "debug-psci", no_argument, NULL, OPT_DEBUG_PSCI },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -62,6 +70,14 @@ void run_options__usage(FILE *out)
 	      "      --irqchip T       gicv3 | gicv2 | auto (default auto)\n"
 	      "      --dump-dtb FILE   write the device tree to FILE and exit\n"
 	      "  -n, --network P       mode=none (networking comes later)\n"
+	      "\n"
+	      "Firmware (PSCI):\n"
+	      "      --psci M          user (default): lkvm serves PSCI 1.1;\n"
+	      "                        kernel: KVM's in-kernel PSCI\n"
+	      "      --psci-conduit C  hvc (default) | smc, the DT's method\n"
+	      "      --reboot A        reboot (default): reboot in place on\n"
+	      "                        guest reset; exit: lkvm exits 0\n"
+	      "      --debug-psci      trace every PSCI call on stderr\n"
 	      "\n"
 	      "  -h, --help            this text\n"
 	      "\n"
@@ -115,6 +131,9 @@ static int parse_choice(const char *arg, const char *const *names, int nr)
 }
 
 static const char *const irqchip_names[] = { "auto", "gicv3", "gicv2" };
+static const char *const psci_names[] = { "user", "kernel" };
+static const char *const conduit_names[] = { "hvc", "smc" };
+static const char *const reboot_names[] = { "reboot", "exit" };
 static const char *const loglevel_names[] = { "error", "warning", "info",
 					      "debug" };
 
@@ -199,6 +218,33 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		break;
 	case OPT_DEV:
 		cfg->dev = arg;
+		break;
+	case OPT_PSCI:
+		v = parse_choice(arg, psci_names, ARRAY_SIZE(psci_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --psci '%s': user or kernel", arg);
+		cfg->psci = (enum psci_mode)v;
+		cfg->psci_explicit = true;
+		break;
+	case OPT_PSCI_CONDUIT:
+		v = parse_choice(arg, conduit_names, ARRAY_SIZE(conduit_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --psci-conduit '%s': hvc or smc",
+				    arg);
+		cfg->conduit = (enum psci_conduit)v;
+		break;
+	case OPT_REBOOT:
+		v = parse_choice(arg, reboot_names, ARRAY_SIZE(reboot_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --reboot '%s': reboot or exit",
+				    arg);
+		cfg->reboot = (enum reboot_action)v;
+		break;
+	case OPT_DEBUG_PSCI:
+		cfg->debug_psci = true;
 		break;
 	}
 	return 0;

@@ -197,6 +197,9 @@ static int add_chosen(void *fdt, const struct fdt_params *p)
 	}
 	if (p->kaslr_seed)
 		TRY(fdt_property_u64(fdt, "kaslr-seed", p->kaslr_seed));
+	/* Which boot this is: 1, then +1 per reboot in place (for tests). */
+	if (p->boot_count)
+		TRY(fdt_property_cell(fdt, "lkvm,boot-count", p->boot_count));
 	TRY(fdt_end_node(fdt));
 out:
 	return ret;

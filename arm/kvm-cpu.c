@@ -53,23 +53,25 @@ static const char *exit_name(uint32_t reason)
 	return "?";
 }
 
-static int get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val)
+int kvm_cpu__get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)val };
 
 	return ioctl(cpu->fd, KVM_GET_ONE_REG, &reg);
 }
 
-static int set_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t val)
+int kvm_cpu__set_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t val)
 {
 	struct kvm_one_reg reg = { .id = id, .addr = (uintptr_t)&val };
 
 	return ioctl(cpu->fd, KVM_SET_ONE_REG, &reg);
 }
 
-static bool exit_requested(struct kvm *kvm)
+int kvm_cpu__set_mp_state(struct kvm_cpu *cpu, uint32_t state)
 {
-	return __atomic_load_n(&kvm->exit_requested, __ATOMIC_ACQUIRE);
+	struct kvm_mp_state mp = { .mp_state = state };
+
+	return ioctl(cpu->fd, KVM_SET_MP_STATE, &mp);
 }
 
 static void cpu_fail(struct kvm_cpu *cpu, const char *what)
@@ -108,32 +110,48 @@ static int vcpu_init(struct kvm_cpu *cpu)
 	}
 	memset(cpu->init.features, 0, sizeof(cpu->init.features));
 	cpu->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
-	/* In-kernel PSCI: secondaries wait for CPU_ON. */
-	if (cpu->id)
+	/*
+	 * In-kernel PSCI: secondaries wait inside KVM for CPU_ON. Userspace
+	 * PSCI keeps off vCPUs out of KVM_RUN instead, and re-initialising
+	 * must leave a vCPU runnable.
+	 */
+	if (cpu->id && !kvm->psci_user)
 		cpu->init.features[0] |= 1u << KVM_ARM_VCPU_POWER_OFF;
 	if (ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) < 0) {
 		cpu_fail(cpu, "KVM_ARM_VCPU_INIT");
 		return -1;
 	}
-	if (get_reg(cpu, REG_MPIDR_EL1, &cpu->mpidr) < 0) {
+	if (kvm_cpu__get_reg(cpu, REG_MPIDR_EL1, &cpu->mpidr) < 0) {
 		cpu_fail(cpu, "reading MPIDR_EL1");
 		return -1;
 	}
 	return 0;
 }
 
-static int vcpu_set_boot_regs(struct kvm_cpu *cpu)
+#define SCTLR_EL1_EE (1ULL << 25)
+#define REG_SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
+
+int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot)
 {
 	struct kvm *kvm = cpu->kvm;
-	int i;
+	uint64_t sctlr;
 
-	if (set_reg(cpu, REG_PSTATE, PSTATE_BOOT) < 0 ||
-	    set_reg(cpu, REG_PC, kvm->boot.kernel_addr) < 0 ||
-	    set_reg(cpu, REG_X(0), kvm->boot.dtb_addr) < 0)
+	/* A warm reset: registers and timers back to their reset values. */
+	if (ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) < 0)
 		return -1;
-	for (i = 1; i < 4; i++)
-		if (set_reg(cpu, REG_X(i), 0) < 0)
+	/* With in-kernel PSCI a secondary waits inside KVM for CPU_ON. */
+	if (!kvm->psci_user && cpu->id)
+		return 0;
+	/* VCPU_INIT already set PSTATE to EL1h with DAIF masked. */
+	if (kvm_cpu__set_reg(cpu, REG_PC, boot->entry) < 0 ||
+	    kvm_cpu__set_reg(cpu, REG_X(0), boot->ctx) < 0)
+		return -1;
+	if (boot->big_endian) {
+		if (kvm_cpu__get_reg(cpu, REG_SCTLR_EL1, &sctlr) < 0 ||
+		    kvm_cpu__set_reg(cpu, REG_SCTLR_EL1, sctlr | SCTLR_EL1_EE) <
+			    0)
 			return -1;
+	}
 	return 0;
 }
 
@@ -154,7 +172,26 @@ static void handle_mmio(struct kvm_cpu *cpu)
 			 (unsigned long long)addr, strerror(-ret));
 }
 
-/* Returns false when the vCPU should stop. */
+/* A CPU_SUSPEND or SYSTEM_SUSPEND sleeper got an interrupt. */
+static bool handle_wakeup(struct kvm_cpu *cpu)
+{
+	int ret;
+
+	if (cpu->resume_pending) {
+		cpu->resume_pending = false;
+		ret = kvm_cpu__reset(cpu, &cpu->resume);
+	} else {
+		ret = kvm_cpu__set_mp_state(cpu, KVM_MP_STATE_RUNNABLE);
+	}
+	if (ret < 0) {
+		pr_err("vCPU %u: waking up: %s", cpu->id, strerror(errno));
+		kvm__request_exit(cpu->kvm, 1);
+		return false;
+	}
+	return true;
+}
+
+/* Returns false when the vCPU should leave the run loop. */
 static bool handle_system_event(struct kvm_cpu *cpu)
 {
 	struct kvm *kvm = cpu->kvm;
@@ -165,9 +202,15 @@ static bool handle_system_event(struct kvm_cpu *cpu)
 		kvm__request_exit(kvm, 0);
 		return false;
 	case KVM_SYSTEM_EVENT_RESET:
-		pr_info("the guest asked for a reset; exiting");
-		kvm__request_exit(kvm, 0);
+		/* In-kernel PSCI stopped every vCPU already. */
+		power__cpu_off(&kvm->power, cpu->id);
+		if (kvm->cfg->reboot == REBOOT_EXIT)
+			kvm__request_exit(kvm, 0);
+		else
+			kvm__request_reset(kvm);
 		return false;
+	case KVM_SYSTEM_EVENT_WAKEUP:
+		return handle_wakeup(cpu);
 	case KVM_SYSTEM_EVENT_CRASH:
 		pr_err("vCPU %u: the guest crashed", cpu->id);
 		kvm__request_exit(kvm, 1);
@@ -185,7 +228,8 @@ static void vcpu_loop(struct kvm_cpu *cpu)
 	struct kvm *kvm = cpu->kvm;
 	struct kvm_run *run = cpu->run;
 
-	while (!exit_requested(kvm)) {
+	while (!kvm__exit_requested(kvm) &&
+	       !power__should_park(&kvm->power, cpu->id)) {
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -200,6 +244,9 @@ static void vcpu_loop(struct kvm_cpu *cpu)
 			handle_mmio(cpu);
 			break;
 		case KVM_EXIT_INTR:
+			break;
+		case KVM_EXIT_HYPERCALL:
+			kvm_cpu__handle_hypercall(cpu);
 			break;
 		case KVM_EXIT_SYSTEM_EVENT:
 			if (!handle_system_event(cpu))
@@ -231,6 +278,7 @@ static void *vcpu_thread(void *arg)
 {
 	struct kvm_cpu *cpu = arg;
 	struct kvm *kvm = cpu->kvm;
+	struct power_boot boot;
 	char name[16];
 
 	snprintf(name, sizeof(name), "lkvm-vcpu-%u", cpu->id);
@@ -244,13 +292,24 @@ static void *vcpu_thread(void *arg)
 	/* The main thread exits the process if assembling fails. */
 	pthread_barrier_wait(&kvm->barrier); /* the machine is assembled */
 
-	if (cpu->id == 0 && vcpu_set_boot_regs(cpu) < 0) {
-		pr_err("vCPU 0: setting the boot registers: %s",
-		       strerror(errno));
-		kvm__request_exit(kvm, 1);
-		return NULL;
+	/* Off vCPUs wait here, in userspace, until CPU_ON or a (re)boot. */
+	while (!power__wait_on(&kvm->power, cpu->id, &boot)) {
+		__atomic_store_n(&cpu->run->immediate_exit, 0,
+				 __ATOMIC_RELEASE);
+		cpu->resume_pending = false;
+		if (kvm_cpu__reset(cpu, &boot) < 0) {
+			pr_err("vCPU %u: reset for power-on: %s", cpu->id,
+			       strerror(errno));
+			kvm__request_exit(kvm, 1);
+			power__cpu_off(&kvm->power, cpu->id);
+			continue;
+		}
+		if (power__mark_on(&kvm->power, cpu->id))
+			vcpu_loop(cpu);
+		/* Back to OFF if we got here by an error or an exit. */
+		if (kvm__exit_requested(kvm))
+			power__cpu_off(&kvm->power, cpu->id);
 	}
-	vcpu_loop(cpu);
 	return NULL;
 }
 
@@ -301,15 +360,23 @@ void kvm_cpu__setup_all(struct kvm *kvm)
 	check_setup(kvm);
 	pthread_barrier_wait(&kvm->barrier);
 	check_setup(kvm);
+
+	kvm->mpidrs = calloc(kvm->nr_cpus, sizeof(*kvm->mpidrs));
+	if (!kvm->mpidrs)
+		die("out of memory");
+	for (i = 0; i < kvm->nr_cpus; i++)
+		kvm->mpidrs[i] = kvm->cpus[i].mpidr;
 }
 
-/* Release the vCPUs into KVM_RUN. */
+/* Release the vCPU threads; they wait for power-on in power__wait_on(). */
 void kvm_cpu__start_all(struct kvm *kvm)
 {
 	pthread_barrier_wait(&kvm->barrier);
 }
 
-void kvm_cpu__stop_all(struct kvm *kvm)
+/* Get every vCPU out of KVM_RUN soon: immediate_exit closes the race
+ * with a thread about to enter it, the signal interrupts one inside. */
+void kvm_cpu__kick_all(struct kvm *kvm)
 {
 	unsigned int i;
 
@@ -321,6 +388,25 @@ void kvm_cpu__stop_all(struct kvm *kvm)
 					 __ATOMIC_RELEASE);
 		pthread_kill(cpu->thread, SIG_KICK);
 	}
+}
+
+void kvm_cpu__stop_all(struct kvm *kvm)
+{
+	unsigned int i;
+
+	power__shutdown(&kvm->power);
+	kvm_cpu__kick_all(kvm);
 	for (i = 0; i < kvm->nr_cpus; i++)
 		pthread_join(kvm->cpus[i].thread, NULL);
+}
+
+/* Reboot in place: park every vCPU, reload RAM, power the boot vCPU on. */
+void kvm__reboot(struct kvm *kvm)
+{
+	pr_info("rebooting the guest");
+	power__all_off(&kvm->power);
+	kvm_cpu__kick_all(kvm);
+	power__wait_all_parked(&kvm->power);
+	kvm__load_boot(kvm);
+	kvm__start_psci(kvm);
 }

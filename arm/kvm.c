@@ -130,6 +130,8 @@ void kvm__init(struct kvm *kvm, struct kvm_config *cfg)
 	kvm->nr_cpus = (unsigned int)cfg->nr_cpus;
 	kvm->ram_size = cfg->ram_size;
 	kvm->gic_fd = -1;
+	kvm->kernel_fd = -1;
+	kvm->initrd_fd = -1;
 	mmio_bus__init(&kvm->mmio);
 	pthread_mutex_init(&kvm->exit_lock, NULL);
 	pthread_cond_init(&kvm->exit_cond, NULL);
@@ -159,7 +161,7 @@ void kvm__request_exit(struct kvm *kvm, int code)
 {
 	pthread_mutex_lock(&kvm->exit_lock);
 	if (!kvm->exit_requested) {
-		kvm->exit_requested = true;
+		__atomic_store_n(&kvm->exit_requested, true, __ATOMIC_RELEASE);
 		kvm->exit_code = code;
 		pthread_cond_broadcast(&kvm->exit_cond);
 	}
@@ -169,6 +171,14 @@ void kvm__request_exit(struct kvm *kvm, int code)
 /* Seconds a panicking guest gets to print its trace before we stop it. */
 #define PANIC_GRACE_SEC 2
 
+void kvm__request_reset(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->exit_lock);
+	kvm->reset_requested = true;
+	pthread_cond_broadcast(&kvm->exit_cond);
+	pthread_mutex_unlock(&kvm->exit_lock);
+}
+
 void kvm__guest_panicked(struct kvm *kvm)
 {
 	pthread_mutex_lock(&kvm->exit_lock);
@@ -177,35 +187,51 @@ void kvm__guest_panicked(struct kvm *kvm)
 	pthread_mutex_unlock(&kvm->exit_lock);
 }
 
-int kvm__wait_exit(struct kvm *kvm)
+bool kvm__exit_requested(struct kvm *kvm)
+{
+	return __atomic_load_n(&kvm->exit_requested, __ATOMIC_ACQUIRE);
+}
+
+/* Let a panicking guest finish its trace, unless it stops first. */
+static void panic_grace(struct kvm *kvm)
 {
 	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += PANIC_GRACE_SEC;
+	while (!kvm->exit_requested &&
+	       pthread_cond_timedwait(&kvm->exit_cond, &kvm->exit_lock,
+				      &deadline) != ETIMEDOUT)
+		;
+	__atomic_store_n(&kvm->exit_requested, true, __ATOMIC_RELEASE);
+}
+
+enum kvm_event kvm__wait_event(struct kvm *kvm, int *code)
+{
 	bool panicked;
-	int code;
 
 	pthread_mutex_lock(&kvm->exit_lock);
-	while (!kvm->exit_requested && !kvm->guest_panicked)
+	while (!kvm->exit_requested && !kvm->guest_panicked &&
+	       !kvm->reset_requested)
 		pthread_cond_wait(&kvm->exit_cond, &kvm->exit_lock);
+	if (kvm->guest_panicked)
+		panic_grace(kvm);
 	if (!kvm->exit_requested) {
-		clock_gettime(CLOCK_REALTIME, &deadline);
-		deadline.tv_sec += PANIC_GRACE_SEC;
-		while (!kvm->exit_requested &&
-		       pthread_cond_timedwait(&kvm->exit_cond, &kvm->exit_lock,
-					      &deadline) != ETIMEDOUT)
-			;
+		kvm->reset_requested = false;
+		pthread_mutex_unlock(&kvm->exit_lock);
+		return KVM_EVENT_RESET;
 	}
-	kvm->exit_requested = true;
 	panicked = kvm->guest_panicked;
-	code = kvm->exit_code;
+	*code = kvm->exit_code;
 	pthread_mutex_unlock(&kvm->exit_lock);
 
 	if (panicked) {
 		fflush(stdout);
 		pr_err("the guest kernel panicked");
-		if (!code)
-			code = 1;
+		if (!*code)
+			*code = 1;
 	}
-	return code;
+	return KVM_EVENT_EXIT;
 }
 
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level)

@@ -11,6 +11,21 @@ enum irqchip_type {
 	IRQCHIP_GICV2,
 };
 
+enum psci_mode {
+	PSCI_MODE_USER, /* forwarded by the SMCCC filter, served by lkvm */
+	PSCI_MODE_KERNEL, /* KVM's own PSCI */
+};
+
+enum psci_conduit {
+	PSCI_CONDUIT_HVC,
+	PSCI_CONDUIT_SMC,
+};
+
+enum reboot_action {
+	REBOOT_IN_PLACE,
+	REBOOT_EXIT,
+};
+
 enum log_level {
 	LOG_ERROR,
 	LOG_WARNING,
@@ -32,6 +47,11 @@ struct kvm_config {
 	bool network_none;
 	enum irqchip_type irqchip;
 	enum log_level loglevel;
+	enum psci_mode psci;
+	bool psci_explicit; /* --psci given: no silent fallback */
+	enum psci_conduit conduit;
+	enum reboot_action reboot;
+	bool debug_psci;
 };
 
 #endif /* KVM__CONFIG_H */

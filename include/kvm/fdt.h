@@ -27,6 +27,7 @@ struct fdt_params {
 	uint64_t kaslr_seed; /* 0: none */
 	bool pvpanic;
 	uint64_t pvpanic_base;
+	uint32_t boot_count; /* /chosen/lkvm,boot-count; 0: omitted */
 };
 
 #define ARM_PVPANIC_BASE 0x01010000ULL

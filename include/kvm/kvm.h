@@ -14,6 +14,8 @@
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
 #include "kvm/panic-watch.h"
+#include "kvm/power.h"
+#include "kvm/psci.h"
 #include "kvm/pvpanic.h"
 #include "kvm/serial.h"
 
@@ -27,6 +29,8 @@ struct kvm_cpu {
 	pthread_t thread;
 	uint64_t mpidr;
 	struct kvm_vcpu_init init;
+	bool resume_pending; /* SYSTEM_SUSPEND: restart at resume on wake */
+	struct power_boot resume;
 	char err[160]; /* set-up failure, reported by the main thread */
 };
 
@@ -50,22 +54,51 @@ struct kvm {
 	struct pvpanic pvpanic;
 	struct panic_watch panic_watch; /* under the UART's lock */
 	struct boot_layout boot;
+	int kernel_fd;
+	uint64_t kernel_size;
+	int initrd_fd;
+	char *bootargs;
+	unsigned int boot_count;
+	uint64_t *mpidrs;
+
+	bool psci_user; /* PSCI forwarded to us by the SMCCC filter */
+	struct power_table power;
+	struct hypercall_bus hcall;
+	struct psci psci;
 
 	pthread_mutex_t exit_lock;
 	pthread_cond_t exit_cond;
 	bool exit_requested;
 	int exit_code;
 	bool guest_panicked;
+	bool reset_requested;
+};
+
+enum kvm_event {
+	KVM_EVENT_EXIT,
+	KVM_EVENT_RESET,
 };
 
 /* arm/kvm.c */
 void kvm__init(struct kvm *kvm, struct kvm_config *cfg);
 void *kvm__guest_ptr(struct kvm *kvm, uint64_t gpa, uint64_t len);
 void kvm__request_exit(struct kvm *kvm, int code);
+void kvm__request_reset(struct kvm *kvm);
 void kvm__guest_panicked(struct kvm *kvm);
-int kvm__wait_exit(struct kvm *kvm);
+/* Main thread: the next event; *code is the exit status for EXIT. */
+enum kvm_event kvm__wait_event(struct kvm *kvm, int *code);
+bool kvm__exit_requested(struct kvm *kvm);
 void kvm__setup_devices(struct kvm *kvm);
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level);
+
+/* arm/boot.c */
+void kvm__load_boot(struct kvm *kvm);
+
+/* arm/psci.c */
+void kvm__setup_psci(struct kvm *kvm);
+void kvm__register_psci(struct kvm *kvm);
+void kvm__start_psci(struct kvm *kvm);
+void kvm_cpu__handle_hypercall(struct kvm_cpu *cpu);
 
 /* arm/gic.c */
 void gic__create(struct kvm *kvm);
@@ -74,7 +107,14 @@ void gic__finalize(struct kvm *kvm);
 /* arm/kvm-cpu.c */
 void kvm_cpu__setup_all(struct kvm *kvm);
 void kvm_cpu__start_all(struct kvm *kvm);
+void kvm_cpu__kick_all(struct kvm *kvm);
 void kvm_cpu__stop_all(struct kvm *kvm);
+int kvm_cpu__get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val);
+int kvm_cpu__set_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t val);
+int kvm_cpu__set_mp_state(struct kvm_cpu *cpu, uint32_t state);
+/* Re-initialise the vCPU and start it at boot->entry with x0 = ctx. */
+int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot);
+void kvm__reboot(struct kvm *kvm);
 
 /* term.c */
 void term__init(struct kvm *kvm);

@@ -51,6 +51,8 @@
 #define KVM_PSCI_0_1_FN_BASE 0x95c1ba5eu
 #define KVM_PSCI_0_1_FN_COUNT 4
 
+/* The same values as <linux/psci.h>, which the KVM glue also sees. */
+#ifndef PSCI_RET_SUCCESS
 #define PSCI_RET_SUCCESS 0
 #define PSCI_RET_NOT_SUPPORTED (-1)
 #define PSCI_RET_INVALID_PARAMS (-2)
@@ -61,6 +63,7 @@
 #define PSCI_RET_NOT_PRESENT (-7)
 #define PSCI_RET_DISABLED (-8)
 #define PSCI_RET_INVALID_ADDRESS (-9)
+#endif
 
 #define PSCI_AFFINITY_ON 0
 #define PSCI_AFFINITY_OFF 1
