@@ -137,7 +137,7 @@ static int add_uart(void *fdt)
 	char name[32];
 	int ret;
 
-	snprintf(name, sizeof(name), "uart@%llx",
+	snprintf(name, sizeof(name), "serial@%llx",
 		 (unsigned long long)ARM_UART_BASE);
 	TRY(fdt_begin_node(fdt, name));
 	TRY(fdt_property_string(fdt, "compatible", "ns16550a"));
@@ -186,7 +186,7 @@ static int add_chosen(void *fdt, const struct fdt_params *p)
 	TRY(fdt_property_string(fdt, "bootargs",
 				p->bootargs ? p->bootargs : ""));
 	/* A full path, so plain "earlycon" finds the UART. */
-	snprintf(path, sizeof(path), "/uart@%llx",
+	snprintf(path, sizeof(path), "/serial@%llx",
 		 (unsigned long long)ARM_UART_BASE);
 	TRY(fdt_property_string(fdt, "stdout-path", path));
 	if (p->initrd_size) {

@@ -264,7 +264,7 @@ th_add_file() {
 # the TH_QEMU array.
 th_qemu_args() {
 	TH_QEMU=(qemu-system-aarch64 -M virt,virtualization=on,gic-version=3
-		-cpu "${TESTHOST_QEMU_CPU:-max}" -smp "${TESTHOST_SMP:-2}" -m "${TESTHOST_MEM:-2048}"
+		-cpu "${TESTHOST_QEMU_CPU:-max,pauth-impdef=on}" -smp "${TESTHOST_SMP:-2}" -m "${TESTHOST_MEM:-2048}"
 		-nographic -net none -no-reboot
 		-kernel "$GUEST_CACHE/Image" -initrd "$1"
 		-append "console=ttyAMA0 panic=-1${TESTHOST_APPEND:+ $TESTHOST_APPEND}")

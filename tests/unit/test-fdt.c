@@ -354,7 +354,7 @@ static void check_uart(struct test_ctx *t, const struct dt *d)
 	off = fdt_node_offset_by_compatible(fdt, -1, "ns16550a");
 	if (off < 0)
 		return;
-	CHECK_STR(t, fdt_get_name(fdt, off, NULL), "uart@1000000");
+	CHECK_STR(t, fdt_get_name(fdt, off, NULL), "serial@1000000");
 	v = prop(t, fdt, off, "reg", 16);
 	CHECK(t, v && cells64(v, 0) == 0x1000000);
 	CHECK(t, v && cells64(v, 2) == 8);

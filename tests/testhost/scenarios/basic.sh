@@ -63,7 +63,7 @@ boot_test() { # NCPUS MEM_MIB
 	else
 		pass "$name"
 	fi
-	info "memtotal-kb-${n}cpu" "$memkb"
+	[ -n "$memkb" ] && info "memtotal-kb-${n}cpu" "$memkb"
 }
 
 boot_test 1 256
