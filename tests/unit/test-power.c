@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "test.h"
+
+#include "kvm/power.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <time.h>
+
+/* A thread parked in power__wait_on(). */
+struct waiter {
+	pthread_t thread;
+	struct power_table *t;
+	unsigned int self;
+	int ret;
+	struct power_boot boot;
+	int done; /* read and written with __atomic */
+};
+
+static void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+
+	w->ret = power__wait_on(w->t, w->self, &w->boot);
+	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void waiter_start(struct waiter *w, struct power_table *t,
+			 unsigned int self)
+{
+	memset(w, 0, sizeof(*w));
+	w->t = t;
+	w->self = self;
+	w->ret = 1;
+	pthread_create(&w->thread, NULL, waiter_fn, w);
+}
+
+static bool waiter_done(struct waiter *w)
+{
+	return __atomic_load_n(&w->done, __ATOMIC_ACQUIRE);
+}
+
+/* Block until vCPU idx is parked in power__wait_on(). */
+static void wait_parked(struct power_table *t, unsigned int idx)
+{
+	pthread_mutex_lock(&t->lock);
+	while (!t->v[idx].parked)
+		pthread_cond_wait(&t->parked_cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+static bool is_parked(struct power_table *t, unsigned int idx)
+{
+	bool parked;
+
+	pthread_mutex_lock(&t->lock);
+	parked = t->v[idx].parked;
+	pthread_mutex_unlock(&t->lock);
+	return parked;
+}
+
+static unsigned int nr_parked(struct power_table *t)
+{
+	unsigned int n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->nr_parked;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void init_all_off(struct test_ctx *t)
+{
+	struct power_table pt;
+	unsigned int i;
+
+	CHECK_EQ(t, power__init(&pt, 0), -EINVAL);
+	CHECK_EQ(t, power__init(&pt, 5), 0);
+	CHECK_EQ(t, pt.nr, 5);
+	CHECK_EQ(t, pt.nr_parked, 0);
+	CHECK(t, !pt.shutdown);
+	for (i = 0; i < 5; i++) {
+		CHECK_EQ(t, power__get(&pt, i), POWER_OFF);
+		CHECK(t, !pt.v[i].parked);
+		CHECK(t, power__should_park(&pt, i));
+	}
+	power__destroy(&pt);
+	CHECK(t, pt.v == NULL);
+	power__destroy(&pt); /* twice is harmless */
+}
+
+static void transitions(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b1 = { 0x80001000, 0x1234, false };
+	struct power_boot b2 = { 0x80002000, 0x5678, true };
+
+	CHECK_EQ(t, power__init(&pt, 3), 0);
+
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b1), 0);
+	CHECK_EQ(t, power__get(&pt, 1), POWER_ON_PENDING);
+	CHECK_EQ(t, pt.v[1].boot.entry, 0x80001000);
+	CHECK_EQ(t, pt.v[1].boot.ctx, 0x1234);
+	CHECK(t, power__should_park(&pt, 1));
+
+	/* A second CPU_ON while pending loses and changes nothing. */
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), -EALREADY);
+	CHECK_EQ(t, pt.v[1].boot.entry, 0x80001000);
+	CHECK(t, !pt.v[1].boot.big_endian);
+
+	CHECK(t, power__mark_on(&pt, 1));
+	CHECK_EQ(t, power__get(&pt, 1), POWER_ON);
+	CHECK(t, !power__should_park(&pt, 1));
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), -EALREADY);
+
+	power__cpu_off(&pt, 1);
+	CHECK_EQ(t, power__get(&pt, 1), POWER_OFF);
+	CHECK(t, power__should_park(&pt, 1));
+
+	/* And on again with a new boot. */
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), 0);
+	CHECK_EQ(t, pt.v[1].boot.entry, 0x80002000);
+	CHECK(t, pt.v[1].boot.big_endian);
+
+	/* Out of range is refused, not a crash. */
+	CHECK_EQ(t, power__cpu_on(&pt, 3, &b1), -EINVAL);
+	CHECK_EQ(t, power__get(&pt, 3), POWER_OFF);
+	CHECK(t, !power__mark_on(&pt, 3));
+	power__destroy(&pt);
+}
+
+static void snapshot_others_off(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	enum power_state s[4];
+
+	CHECK_EQ(t, power__init(&pt, 4), 0);
+	CHECK(t, power__others_off(&pt, 0));
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK(t, power__mark_on(&pt, 0));
+	CHECK(t, power__others_off(&pt, 0));
+	CHECK(t, !power__others_off(&pt, 1));
+	CHECK_EQ(t, power__cpu_on(&pt, 2, &b), 0);
+	CHECK(t, !power__others_off(&pt, 0)); /* ON_PENDING counts */
+
+	power__snapshot(&pt, s);
+	CHECK_EQ(t, s[0], POWER_ON);
+	CHECK_EQ(t, s[1], POWER_OFF);
+	CHECK_EQ(t, s[2], POWER_ON_PENDING);
+	CHECK_EQ(t, s[3], POWER_OFF);
+
+	power__cpu_off(&pt, 2);
+	CHECK(t, power__others_off(&pt, 0));
+	power__destroy(&pt);
+}
+
+static void all_off(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	unsigned int i;
+
+	CHECK_EQ(t, power__init(&pt, 4), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK(t, power__mark_on(&pt, 0));
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), 0);
+	CHECK(t, power__mark_on(&pt, 1));
+	CHECK_EQ(t, power__cpu_on(&pt, 2, &b), 0);
+
+	power__all_off(&pt);
+	for (i = 0; i < 4; i++) {
+		CHECK_EQ(t, power__get(&pt, i), POWER_OFF);
+		CHECK(t, power__should_park(&pt, i));
+	}
+	/* The discarded boot of vCPU 2 cannot complete. */
+	CHECK(t, !power__mark_on(&pt, 2));
+	CHECK_EQ(t, power__get(&pt, 2), POWER_OFF);
+	power__destroy(&pt);
+}
+
+static void wait_on_blocks_until_cpu_on(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80040000, 0xabcdef, true };
+	struct waiter w;
+
+	CHECK_EQ(t, power__init(&pt, 3), 0);
+	waiter_start(&w, &pt, 2);
+	wait_parked(&pt, 2);
+	CHECK_EQ(t, nr_parked(&pt), 1);
+
+	/* A CPU_ON for someone else does not wake vCPU 2. */
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), 0);
+	sleep_ms(20);
+	CHECK(t, !waiter_done(&w));
+	CHECK(t, is_parked(&pt, 2));
+
+	CHECK_EQ(t, power__cpu_on(&pt, 2, &b), 0);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, w.ret, 0);
+	CHECK_EQ(t, w.boot.entry, 0x80040000);
+	CHECK_EQ(t, w.boot.ctx, 0xabcdef);
+	CHECK(t, w.boot.big_endian);
+	CHECK(t, !is_parked(&pt, 2));
+	CHECK_EQ(t, nr_parked(&pt), 0);
+	/* Still pending until the thread has reset its vCPU. */
+	CHECK_EQ(t, power__get(&pt, 2), POWER_ON_PENDING);
+	CHECK(t, power__mark_on(&pt, 2));
+	CHECK_EQ(t, power__get(&pt, 2), POWER_ON);
+	power__destroy(&pt);
+}
+
+static void wait_on_pending_returns_at_once(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000800, 7, false }, out = { 0 };
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK_EQ(t, power__wait_on(&pt, 0, &out), 0);
+	CHECK_EQ(t, out.entry, 0x80000800);
+	CHECK_EQ(t, out.ctx, 7);
+	CHECK_EQ(t, nr_parked(&pt), 0);
+	CHECK_EQ(t, power__wait_on(&pt, 2, &out), -EINVAL);
+	power__destroy(&pt);
+}
+
+static void wait_on_shutdown(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false }, out;
+	struct waiter w;
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK(t, power__mark_on(&pt, 0));
+	CHECK(t, !power__should_park(&pt, 0));
+
+	waiter_start(&w, &pt, 1);
+	wait_parked(&pt, 1);
+	power__shutdown(&pt);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, w.ret, -ESHUTDOWN);
+	CHECK_EQ(t, nr_parked(&pt), 0);
+	CHECK(t, !is_parked(&pt, 1));
+
+	/* Later calls return at once, even with a boot pending. */
+	CHECK_EQ(t, power__wait_on(&pt, 1, &out), -ESHUTDOWN);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), 0);
+	CHECK_EQ(t, power__wait_on(&pt, 1, &out), -ESHUTDOWN);
+	/* A running vCPU must leave KVM_RUN too. */
+	CHECK(t, power__should_park(&pt, 0));
+	power__destroy(&pt);
+}
+
+static void reset_discards_pending_boot(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot old = { 0x80001000, 1, false };
+	struct power_boot new = { 0x80002000, 2, false };
+	struct waiter w;
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	/* CPU_ON then a reset before the target thread ever ran. */
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &old), 0);
+	power__all_off(&pt);
+	CHECK(t, !power__mark_on(&pt, 1));
+
+	/* The thread now parks and only the fresh boot wakes it. */
+	waiter_start(&w, &pt, 1);
+	wait_parked(&pt, 1);
+	sleep_ms(10);
+	CHECK(t, !waiter_done(&w));
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &new), 0);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, w.ret, 0);
+	CHECK_EQ(t, w.boot.entry, 0x80002000);
+	CHECK_EQ(t, w.boot.ctx, 2);
+	CHECK(t, power__mark_on(&pt, 1));
+	power__destroy(&pt);
+}
+
+#define NR_PARKERS 6
+
+static void wait_all_parked_threads(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	struct waiter w[NR_PARKERS];
+	unsigned int i;
+
+	CHECK_EQ(t, power__init(&pt, NR_PARKERS), 0);
+	for (i = 0; i < NR_PARKERS; i++)
+		waiter_start(&w[i], &pt, i);
+
+	power__wait_all_parked(&pt);
+	CHECK_EQ(t, nr_parked(&pt), NR_PARKERS);
+	for (i = 0; i < NR_PARKERS; i++) {
+		CHECK(t, is_parked(&pt, i));
+		CHECK(t, !waiter_done(&w[i]));
+	}
+
+	for (i = 0; i < NR_PARKERS; i++) {
+		b.ctx = i;
+		CHECK_EQ(t, power__cpu_on(&pt, i, &b), 0);
+		pthread_join(w[i].thread, NULL);
+		CHECK_EQ(t, w[i].ret, 0);
+		CHECK_EQ(t, w[i].boot.ctx, i);
+		CHECK_EQ(t, nr_parked(&pt), NR_PARKERS - 1 - i);
+	}
+	power__destroy(&pt);
+}
+
+static void *all_parked_fn(void *arg)
+{
+	power__wait_all_parked(arg);
+	return NULL;
+}
+
+static void wait_all_parked_shutdown(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct waiter w;
+	pthread_t th;
+
+	/* Only one of three parks; shutdown releases the waiter. */
+	CHECK_EQ(t, power__init(&pt, 3), 0);
+	waiter_start(&w, &pt, 0);
+	wait_parked(&pt, 0);
+	pthread_create(&th, NULL, all_parked_fn, &pt);
+	sleep_ms(10);
+	power__shutdown(&pt);
+	pthread_join(th, NULL);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, w.ret, -ESHUTDOWN);
+	power__wait_all_parked(&pt); /* and returns at once afterwards */
+	power__destroy(&pt);
+}
+
+#define RACERS 8
+#define RACE_ROUNDS 300
+
+struct racer {
+	struct power_table *t;
+	pthread_barrier_t *bar;
+	int ret;
+	uint64_t ctx;
+};
+
+static void *racer_fn(void *arg)
+{
+	struct racer *r = arg;
+	struct power_boot b = { 0x80000000, r->ctx, false };
+	int round;
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		pthread_barrier_wait(r->bar);
+		r->ret = power__cpu_on(r->t, 0, &b);
+		pthread_barrier_wait(r->bar);
+	}
+	return NULL;
+}
+
+static void cpu_on_race(struct test_ctx *t)
+{
+	struct power_table pt;
+	pthread_barrier_t bar;
+	pthread_t th[RACERS];
+	struct racer r[RACERS];
+	int round, i, bad = 0;
+
+	CHECK_EQ(t, power__init(&pt, 1), 0);
+	pthread_barrier_init(&bar, NULL, RACERS + 1);
+	for (i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .t = &pt, .bar = &bar, .ctx = i };
+		pthread_create(&th[i], NULL, racer_fn, &r[i]);
+	}
+
+	for (round = 0; round < RACE_ROUNDS; round++) {
+		int won = 0, lost = 0, winner = -1;
+
+		power__cpu_off(&pt, 0);
+		pthread_barrier_wait(&bar); /* go */
+		pthread_barrier_wait(&bar); /* all done */
+		for (i = 0; i < RACERS; i++) {
+			if (r[i].ret == 0) {
+				won++;
+				winner = i;
+			} else if (r[i].ret == -EALREADY) {
+				lost++;
+			}
+		}
+		if (won != 1 || lost != RACERS - 1 ||
+		    pt.v[0].boot.ctx != (uint64_t)winner)
+			bad++;
+	}
+	for (i = 0; i < RACERS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&bar);
+	CHECK_EQ(t, bad, 0);
+	power__destroy(&pt);
+}
+
+TEST_SUITE(power, TEST(init_all_off), TEST(transitions),
+	   TEST(snapshot_others_off), TEST(all_off),
+	   TEST(wait_on_blocks_until_cpu_on),
+	   TEST(wait_on_pending_returns_at_once), TEST(wait_on_shutdown),
+	   TEST(reset_discards_pending_boot), TEST(wait_all_parked_threads),
+	   TEST(wait_all_parked_shutdown), TEST(cpu_on_race));
