@@ -25,14 +25,15 @@ linux_psci() { # MODE
 		return
 	fi
 
-	if grep -q 'BOOTNO= *1 ONLINE=0-3' "$out"; then
+	if grep -q '^BOOTNO= *1 ONLINE=0-3' "$out"; then
 		pass "$p/boot-4cpu-online"
 	else
-		fail "$p/boot-4cpu-online" "first boot: $(grep BOOTNO "$out" | head -n 1)"
+		fail "$p/boot-4cpu-online" "first boot: $(grep '^BOOTNO' "$out" | head -n 1)"
 		show_tail "$out"
 	fi
 
-	hp=$(grep 'HOTPLUG-FAILS=' "$out" | head -n 1)
+	# Anchored: the kernel echoes its command line, which has the markers.
+	hp=$(tr -d '\r' <"$out" | grep '^HOTPLUG-FAILS=' | head -n 1)
 	ons=$(grep -c 'CPU_ON64(' "$err")
 	offs=$(grep -c 'CPU_OFF(' "$err")
 	if [ "$hp" != "HOTPLUG-FAILS=0 AFTER=0-3" ]; then
@@ -46,10 +47,10 @@ linux_psci() { # MODE
 		info "$p-psci-calls-seen" "CPU_ON=$ons CPU_OFF=$offs"
 	fi
 
-	if grep -q 'BOOTNO= *2 ONLINE=0-3' "$out"; then
+	if grep -q '^BOOTNO= *2 ONLINE=0-3' "$out"; then
 		pass "$p/reboot"
 	else
-		fail "$p/reboot" "no second boot with 4 CPUs online: $(grep BOOTNO "$out" | tr '\n' ' ')"
+		fail "$p/reboot" "no second boot with 4 CPUs online: $(grep '^BOOTNO' "$out" | tr '\r\n' '  ')"
 	fi
 
 	if [ "$rc" = 0 ] && grep -q 'LKVM-GUEST-CMD-EXIT' "$out"; then
