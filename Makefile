@@ -2,6 +2,7 @@
 #
 #   make                 lkvm (on arm64 hosts) and the unit tests
 #   make lkvm-arm64      a static aarch64 lkvm, cross-built on any host
+#   make guests          the freestanding arm64 PSCI test guests
 #   make unit            run the unit tests (also unit-asan, unit-tsan)
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
@@ -33,8 +34,8 @@ LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
 
-.PHONY: all lkvm-arm64 unit unit-asan unit-tsan check demo format-check \
-	clean bench
+.PHONY: all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
+	format-check clean bench
 .DEFAULT_GOAL := all
 
 ifeq ($(ARCH),arm64)
@@ -66,6 +67,10 @@ lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm
+
+# Freestanding arm64 test and benchmark guests (cross-built).
+guests:
+	$(MAKE) -C tests/guest BUILD=$(abspath $(BUILD))/guest
 
 # --- unit tests ---------------------------------------------------------
 # variant name, extra flags

@@ -571,12 +571,49 @@ static void size_limits(struct test_ctx *t)
 	CHECK(t, size__parse_mib("17179869184G", &v) < 0);
 }
 
-TEST_SUITE(options, TEST(defaults), TEST(short_options), TEST(long_options),
-	   TEST(loglevels), TEST(irqchips), TEST(help), TEST(usage_text),
-	   TEST(positional_kernel), TEST(extra_positional), TEST(bad_values),
-	   TEST(bad_value_keeps_config), TEST(mem_accepts_64k_multiples),
-	   TEST(unknown_options), TEST(odd_long_options),
-	   TEST(missing_argument), TEST(no_kernel), TEST(small_err_buffer),
-	   TEST(reparse_resets_getopt), TEST(finalize_defaults),
-	   TEST(finalize_keeps_given), TEST(size_ok), TEST(size_bad),
-	   TEST(size_limits));
+static void psci_options(struct test_ctx *t)
+{
+	char a1[] = "run", a2[] = "-k", a3[] = "I", a4[] = "--psci",
+	     a5[] = "kernel", a6[] = "--psci-conduit", a7[] = "smc",
+	     a8[] = "--reboot", a9[] = "exit", a10[] = "--debug-psci";
+	char *argv[] = { a1, a2, a3, a4, a5, a6, a7, a8, a9, a10 };
+	char *plain[] = { a1, a2, a3 };
+	struct kvm_config cfg;
+	char err[128];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(plain), plain, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.psci, PSCI_MODE_USER);
+	CHECK(t, !cfg.psci_explicit);
+	CHECK_EQ(t, cfg.conduit, PSCI_CONDUIT_HVC);
+	CHECK_EQ(t, cfg.reboot, REBOOT_IN_PLACE);
+	CHECK(t, !cfg.debug_psci);
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.psci, PSCI_MODE_KERNEL);
+	CHECK(t, cfg.psci_explicit);
+	CHECK_EQ(t, cfg.conduit, PSCI_CONDUIT_SMC);
+	CHECK_EQ(t, cfg.reboot, REBOOT_EXIT);
+	CHECK(t, cfg.debug_psci);
+
+	/* An explicit "user" must be remembered: no silent fallback. */
+	snprintf(a5, sizeof(a5), "user");
+	CHECK_EQ(t, parse(&cfg, 5, argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.psci, PSCI_MODE_USER);
+	CHECK(t, cfg.psci_explicit);
+
+	EXPECT_BAD(t, "--psci", "--psci", "firmware");
+	EXPECT_BAD(t, "--psci-conduit", "--psci-conduit", "svc");
+	EXPECT_BAD(t, "--reboot", "--reboot", "halt");
+	EXPECT_BAD(t, "--debug-psci", "--debug-psci=1");
+	EXPECT_BAD(t, "--psci", "--psci");
+}
+
+TEST_SUITE(options, TEST(psci_options), TEST(defaults), TEST(short_options),
+	   TEST(long_options), TEST(loglevels), TEST(irqchips), TEST(help),
+	   TEST(usage_text), TEST(positional_kernel), TEST(extra_positional),
+	   TEST(bad_values), TEST(bad_value_keeps_config),
+	   TEST(mem_accepts_64k_multiples), TEST(unknown_options),
+	   TEST(odd_long_options), TEST(missing_argument), TEST(no_kernel),
+	   TEST(small_err_buffer), TEST(reparse_resets_getopt),
+	   TEST(finalize_defaults), TEST(finalize_keeps_given), TEST(size_ok),
+	   TEST(size_bad), TEST(size_limits));
