@@ -115,6 +115,7 @@ int kvm_cmd_run(int argc, char **argv)
 	struct kvm kvm;
 	uint64_t ksize, isize = 0;
 	int kfd, ifd = -1, ret, code;
+	uint64_t start_ns = kvm__now_ns();
 	pthread_t sig_thread;
 	char err[200];
 
@@ -140,6 +141,7 @@ int kvm_cmd_run(int argc, char **argv)
 
 	block_stop_signals();
 	kvm__init(&kvm, &cfg);
+	kvm.start_ns = start_ns;
 	kvm.boot = boot;
 	kvm.kernel_fd = kfd;
 	kvm.kernel_size = ksize;

@@ -304,8 +304,12 @@ static void *vcpu_thread(void *arg)
 			power__cpu_off(&kvm->power, cpu->id);
 			continue;
 		}
-		if (power__mark_on(&kvm->power, cpu->id))
-			vcpu_loop(cpu);
+		if (!power__mark_on(&kvm->power, cpu->id))
+			continue;
+		if (cpu->id == 0 && kvm->boot_count == 1)
+			pr_info("first KVM_RUN %.2f ms after lkvm started",
+				(double)(kvm__now_ns() - kvm->start_ns) / 1e6);
+		vcpu_loop(cpu);
 		/* Back to OFF if we got here by an error or an exit. */
 		if (kvm__exit_requested(kvm))
 			power__cpu_off(&kvm->power, cpu->id);

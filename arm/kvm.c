@@ -171,6 +171,14 @@ void kvm__request_exit(struct kvm *kvm, int code)
 /* Seconds a panicking guest gets to print its trace before we stop it. */
 #define PANIC_GRACE_SEC 2
 
+uint64_t kvm__now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 void kvm__request_reset(struct kvm *kvm)
 {
 	pthread_mutex_lock(&kvm->exit_lock);

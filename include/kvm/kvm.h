@@ -60,6 +60,7 @@ struct kvm {
 	char *bootargs;
 	unsigned int boot_count;
 	uint64_t *mpidrs;
+	uint64_t start_ns; /* CLOCK_MONOTONIC when lkvm started */
 
 	bool psci_user; /* PSCI forwarded to us by the SMCCC filter */
 	struct power_table power;
@@ -90,6 +91,8 @@ enum kvm_event kvm__wait_event(struct kvm *kvm, int *code);
 bool kvm__exit_requested(struct kvm *kvm);
 void kvm__setup_devices(struct kvm *kvm);
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level);
+
+uint64_t kvm__now_ns(void);
 
 /* arm/boot.c */
 void kvm__load_boot(struct kvm *kvm);
