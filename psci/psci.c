@@ -184,6 +184,20 @@ static int64_t psci_affinity_info(struct psci *p, uint64_t target,
 		return PSCI_RET_INVALID_PARAMS;
 	mask = level_mask[level];
 
+	/* Level 0 names one vCPU: read its state alone (the common poll). */
+	if (level == 0) {
+		if (!psci_find_cpu(p, target, &i))
+			return PSCI_RET_INVALID_PARAMS;
+		switch (power__get(p->power, i)) {
+		case POWER_ON:
+			return PSCI_AFFINITY_ON;
+		case POWER_ON_PENDING:
+			return PSCI_AFFINITY_ON_PENDING;
+		default:
+			return PSCI_AFFINITY_OFF;
+		}
+	}
+
 	/* Heap, not stack: up to thousands of vCPUs on a vCPU thread. */
 	states = calloc(p->power->nr, sizeof(*states));
 	if (!states)
