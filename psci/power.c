@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Written under the lock, atomically so that readers may skip it. */
+static void set_state(struct power_vcpu *v, enum power_state s)
+{
+	__atomic_store_n(&v->state, s, __ATOMIC_RELEASE);
+}
+
 int power__init(struct power_table *t, unsigned int nr)
 {
 	unsigned int i;
@@ -33,7 +39,7 @@ int power__init(struct power_table *t, unsigned int nr)
 		ret = pthread_cond_init(&t->v[i].wake, NULL);
 		if (ret)
 			goto err_conds;
-		t->v[i].state = POWER_OFF;
+		set_state(&t->v[i], POWER_OFF);
 	}
 	t->nr = nr;
 	return 0;
@@ -78,7 +84,7 @@ int power__cpu_on(struct power_table *t, unsigned int target,
 	pthread_mutex_lock(&t->lock);
 	/* The state test and the transition are one step: one caller wins. */
 	if (v->state == POWER_OFF) {
-		v->state = POWER_ON_PENDING;
+		set_state(v, POWER_ON_PENDING);
 		v->boot = *boot;
 		pthread_cond_signal(&v->wake);
 		ret = 0;
@@ -93,20 +99,16 @@ void power__cpu_off(struct power_table *t, unsigned int self)
 		return;
 	/* No wake-up: the caller's own thread is the one that parks next. */
 	pthread_mutex_lock(&t->lock);
-	t->v[self].state = POWER_OFF;
+	set_state(&t->v[self], POWER_OFF);
 	pthread_mutex_unlock(&t->lock);
 }
 
+/* One state is a single word: read without the lock (hot paths). */
 enum power_state power__get(struct power_table *t, unsigned int idx)
 {
-	enum power_state s;
-
 	if (idx >= t->nr)
 		return POWER_OFF;
-	pthread_mutex_lock(&t->lock);
-	s = t->v[idx].state;
-	pthread_mutex_unlock(&t->lock);
-	return s;
+	return __atomic_load_n(&t->v[idx].state, __ATOMIC_ACQUIRE);
 }
 
 void power__snapshot(struct power_table *t, enum power_state *out)
@@ -171,7 +173,7 @@ bool power__mark_on(struct power_table *t, unsigned int self)
 	pthread_mutex_lock(&t->lock);
 	/* OFF here means a reset (all_off) overtook the boot: park again. */
 	if (t->v[self].state == POWER_ON_PENDING) {
-		t->v[self].state = POWER_ON;
+		set_state(&t->v[self], POWER_ON);
 		on = true;
 	} else if (t->v[self].state == POWER_ON) {
 		on = true;
@@ -187,9 +189,10 @@ bool power__should_park(struct power_table *t, unsigned int self)
 	if (self >= t->nr)
 		return true;
 
-	pthread_mutex_lock(&t->lock);
-	park = t->v[self].state != POWER_ON || t->shutdown;
-	pthread_mutex_unlock(&t->lock);
+	/* Checked after every exit: lock-free; transitions take the lock. */
+	park = __atomic_load_n(&t->v[self].state, __ATOMIC_ACQUIRE) !=
+		       POWER_ON ||
+	       __atomic_load_n(&t->shutdown, __ATOMIC_ACQUIRE);
 	return park;
 }
 
@@ -200,7 +203,7 @@ void power__all_off(struct power_table *t)
 	/* Parked threads need no wake-up: OFF is what they wait through. */
 	pthread_mutex_lock(&t->lock);
 	for (i = 0; i < t->nr; i++)
-		t->v[i].state = POWER_OFF;
+		set_state(&t->v[i], POWER_OFF);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -217,7 +220,7 @@ void power__shutdown(struct power_table *t)
 	unsigned int i;
 
 	pthread_mutex_lock(&t->lock);
-	t->shutdown = true;
+	__atomic_store_n(&t->shutdown, true, __ATOMIC_RELEASE);
 	for (i = 0; i < t->nr; i++)
 		pthread_cond_broadcast(&t->v[i].wake);
 	pthread_cond_broadcast(&t->parked_cond);
