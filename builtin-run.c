@@ -32,32 +32,16 @@ static int open_input(const char *what, const char *path, uint64_t *size)
 	return fd;
 }
 
-/* Read exactly len bytes from the start of fd into dst. */
-static void read_all(int fd, const char *path, void *dst, uint64_t len)
-{
-	uint64_t done = 0;
-
-	while (done < len) {
-		ssize_t n =
-			pread(fd, (char *)dst + done, len - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("cannot read '%s': %s", path,
-			    n ? strerror(errno) : "file shrank");
-		done += (uint64_t)n;
-	}
-}
-
 static void check_kernel(const char *path, int fd, uint64_t size,
 			 struct arm64_image *img)
 {
 	uint8_t hdr[ARM64_IMAGE_HEADER_SIZE] = { 0 };
 	char err[160];
 	size_t have = size < sizeof(hdr) ? (size_t)size : sizeof(hdr);
+	int ret = read_full(fd, hdr, have);
 
-	read_all(fd, path, hdr, have);
+	if (ret)
+		die("cannot read kernel '%s': %s", path, strerror(-ret));
 	if (image__parse(hdr, size, img, err, sizeof(err)))
 		die("kernel '%s': %s", path, err);
 }

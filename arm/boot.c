@@ -12,22 +12,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
-/* Read exactly len bytes from the start of fd into dst. */
 static void read_all(int fd, void *dst, uint64_t len)
 {
-	uint64_t done = 0;
+	int ret = read_full(fd, dst, len);
 
-	while (done < len) {
-		ssize_t n =
-			pread(fd, (char *)dst + done, len - done, (off_t)done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			die("cannot read a boot image: %s",
-			    n ? strerror(errno) : "the file shrank");
-		done += (uint64_t)n;
-	}
+	if (ret)
+		die("cannot read a boot image: %s", strerror(-ret));
 }
 
 static void build_dtb(struct kvm *kvm, void *buf)

@@ -19,6 +19,9 @@
 /* Parse a memory size; a bare number is MiB, suffixes B K M G T. */
 int size__parse_mib(const char *s, uint64_t *bytes);
 
+/* Read exactly len bytes from the start of fd: 0 or -errno. */
+int read_full(int fd, void *dst, uint64_t len);
+
 /* Logging for the command layer and KVM glue (util/log.c). */
 extern enum log_level log__level;
 void pr_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
