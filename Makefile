@@ -112,6 +112,8 @@ check:
 	tests/run-all
 
 demo:
+	tools/install-deps
+	$(MAKE) lkvm-arm64
 	tools/demo
 
 bench:
