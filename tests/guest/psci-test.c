@@ -1218,6 +1218,329 @@ static void test_bad_entry(void)
 	check_end();
 }
 
+/* ---- SYSTEM_SUSPEND with a real wake-up --------------------------------- */
+
+/*
+ * SYSTEM_SUSPEND that succeeds does not return: the vCPU sleeps until a
+ * wake-up event, then restarts at the entry point with x0 = context_id
+ * after a warm reset (EL1h, DAIF masked, MMU and caches off; general
+ * registers, SP, VBAR_EL1 and CNTKCTL_EL1 lost). sys_suspend_call() saves
+ * what the C caller needs (callee-saved registers, SP, VBAR_EL1,
+ * CNTKCTL_EL1) and tail-calls smccc_call(fn, entry, ctx, 0). If the call
+ * returns, so does sys_suspend_call(), with the PSCI result.
+ * sys_resume_entry first records the state it was entered with in
+ * sys_resume_rec (without touching a stack), then restores the saved SP
+ * and registers and returns 0 to sys_suspend_call()'s caller as if the call
+ * had returned; the caller tells the two cases apart by
+ * sys_resume_rec.seen. RAM, and so the caller's stack frame, survives the
+ * suspend. The sleep itself is bounded by a backstop timer (see
+ * sys_suspend_once()), as long as lkvm wakes the vCPU at all.
+ */
+struct sys_resume_rec {
+	u64 seen; /* times sys_resume_entry ran */
+	u64 x0, pc, el, spsel, daif, sctlr, cntvct;
+};
+
+u64 sys_suspend_call(u64 fn, u64 entry, u64 ctx);
+void sys_resume_entry(void);
+extern struct sys_resume_rec sys_resume_rec;
+extern u64 sys_suspend_save[16];
+
+struct sys_resume_rec sys_resume_rec __attribute__((aligned(64)));
+/* x19..x30, SP, VBAR_EL1, CNTKCTL_EL1 */
+u64 sys_suspend_save[16] __attribute__((aligned(16)));
+
+__asm__(".pushsection .text\n"
+	".globl	sys_suspend_call\n"
+	".type	sys_suspend_call, %function\n"
+	".balign	16\n"
+	"sys_suspend_call:\n"
+	"	adrp	x9, sys_suspend_save\n"
+	"	add	x9, x9, :lo12:sys_suspend_save\n"
+	"	stp	x19, x20, [x9, #0]\n"
+	"	stp	x21, x22, [x9, #16]\n"
+	"	stp	x23, x24, [x9, #32]\n"
+	"	stp	x25, x26, [x9, #48]\n"
+	"	stp	x27, x28, [x9, #64]\n"
+	"	stp	x29, x30, [x9, #80]\n"
+	"	mov	x10, sp\n"
+	"	mrs	x11, vbar_el1\n"
+	"	stp	x10, x11, [x9, #96]\n"
+	"	mrs	x10, cntkctl_el1\n"
+	"	str	x10, [x9, #112]\n"
+	"	dsb	sy\n"
+	"	mov	x3, xzr\n"
+	"	b	smccc_call\n"
+	".size	sys_suspend_call, . - sys_suspend_call\n"
+	"\n"
+	".globl	sys_resume_entry\n"
+	".type	sys_resume_entry, %function\n"
+	".balign	64\n"
+	"sys_resume_entry:\n"
+	"	adr	x9, .\n"
+	"	adrp	x10, sys_resume_rec\n"
+	"	add	x10, x10, :lo12:sys_resume_rec\n"
+	"	stp	x0, x9, [x10, #8]\n"
+	"	mrs	x11, CurrentEL\n"
+	"	mrs	x12, SPSel\n"
+	"	stp	x11, x12, [x10, #24]\n"
+	"	mrs	x11, daif\n"
+	"	mrs	x12, sctlr_el1\n"
+	"	stp	x11, x12, [x10, #40]\n"
+	"	isb\n"
+	"	mrs	x11, cntvct_el0\n"
+	"	str	x11, [x10, #56]\n"
+	"	ldr	x11, [x10]\n"
+	"	add	x11, x11, #1\n"
+	"	str	x11, [x10]\n"
+	"	dsb	sy\n"
+	"	adrp	x9, sys_suspend_save\n"
+	"	add	x9, x9, :lo12:sys_suspend_save\n"
+	"	ldp	x10, x11, [x9, #96]\n"
+	"	mov	sp, x10\n"
+	"	msr	vbar_el1, x11\n"
+	"	ldr	x10, [x9, #112]\n"
+	"	msr	cntkctl_el1, x10\n"
+	"	isb\n"
+	"	ldp	x19, x20, [x9, #0]\n"
+	"	ldp	x21, x22, [x9, #16]\n"
+	"	ldp	x23, x24, [x9, #32]\n"
+	"	ldp	x25, x26, [x9, #48]\n"
+	"	ldp	x27, x28, [x9, #64]\n"
+	"	ldp	x29, x30, [x9, #80]\n"
+	"	mov	x0, xzr\n"
+	"	ret\n"
+	".size	sys_resume_entry, . - sys_resume_entry\n"
+	".popsection\n");
+
+#define SYS_SUSPEND_MS 50 /* SYSTEM_SUSPEND wake-up timer */
+#define PTIMER_INTID 30
+
+/* Secondaries that were running before the SYSTEM_SUSPEND checks. */
+static int sys_susp_was_on[MAX_CPUS];
+static int sys_susp_others_off; /* every other vCPU confirmed OFF */
+
+/*
+ * SYSTEM_SUSPEND needs every other vCPU OFF: CPU_OFF the running
+ * secondaries (through their mailbox) and confirm each with AFFINITY_INFO.
+ * Reports through check_fail.
+ */
+static int sys_suspend_others_off(void)
+{
+	int i, ok = 1;
+
+	for (i = 1; i < dt.nr_cpus; i++) {
+		s64 r = psci(PSCI_AFFINITY_INFO64, cpu_aff(i), 0, 0);
+
+		if (r == AFF_ON_PENDING)
+			r = poll_affinity(i, AFF_ON, WAIT_MS);
+		if (r == AFF_OFF)
+			continue;
+		if (r != AFF_ON) {
+			check_fail("AFFINITY_INFO(vCPU %d) = %ld (%s)", i, r,
+				   psci_err_name(r));
+			ok = 0;
+			continue;
+		}
+		sys_susp_was_on[i] = 1;
+		if (!cpu_off(i))
+			ok = 0;
+	}
+	for (i = 1; ok && i < dt.nr_cpus; i++) {
+		s64 r = psci(PSCI_AFFINITY_INFO64, cpu_aff(i), 0, 0);
+
+		if (r != AFF_OFF) {
+			check_fail("vCPU %d still not OFF: AFFINITY_INFO = %ld",
+				   i, r);
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+static void test_system_suspend_bad_entry(void)
+{
+	u64 entry = (u64)sys_resume_entry;
+	u64 ram_end = dt.ram_base + dt.ram_size;
+	const u64 bad[] = { 0, entry + 2, entry + 1, ram_end };
+	size_t i;
+
+	check_begin("system-suspend-bad-entry");
+	if (!secondaries_ok) {
+		check_fail("needs 4 vCPUs, the DTB lists %d", dt.nr_cpus);
+		check_end();
+		return;
+	}
+	sys_susp_others_off = sys_suspend_others_off();
+	if (!sys_susp_others_off) {
+		check_fail("could not switch the other vCPUs off first");
+		check_end();
+		return;
+	}
+	/* A wrongly accepted entry would sleep with no wake-up armed, or
+	 * resume at the bad address: either way no line after this one. */
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		expect_call(PSCI_SYSTEM_SUSPEND64, bad[i], 0x5b, 0,
+			    PSCI_INVALID_ADDRESS);
+		expect_call(PSCI_SYSTEM_SUSPEND, bad[i], 0x5c, 0,
+			    PSCI_INVALID_ADDRESS);
+	}
+	check_end();
+}
+
+static void gic_ppi_on(volatile u32 *sgi, u32 intid)
+{
+	u32 shift = (intid % 4) * 8, prio;
+
+	sgi[0x80 / 4] |= 1U << intid; /* IGROUPR0: group 1 */
+	prio = sgi[(0x400 + (intid & ~3U)) / 4];
+	prio = (prio & ~(0xffU << shift)) | 0x80U << shift;
+	sgi[(0x400 + (intid & ~3U)) / 4] = prio;
+	sgi[0x100 / 4] = 1U << intid; /* ISENABLER0 */
+	dsb();
+}
+
+/*
+ * One SYSTEM_SUSPEND with the virtual timer armed for SYS_SUSPEND_MS and
+ * PSTATE.I masked. The EL1 physical timer backs it up at WAIT_MS, so a
+ * missed virtual timer wake-up still ends the sleep. 'who' labels the
+ * failures; want_x0 is what x0 must hold at the entry point.
+ */
+static void sys_suspend_once(const char *who, u32 fn, u64 entry_arg,
+			     u64 ctx_arg, u64 want_x0)
+{
+	u64 period = ms_to_ticks(SYS_SUSPEND_MS), t0, t1, seen, raw;
+	volatile u32 *sgi;
+	s64 r;
+
+	sgi = gic_vtimer_on();
+	if (!sgi) {
+		check_fail("%s: no GIC redistributor with our affinity", who);
+		return;
+	}
+	gic_ppi_on(sgi, PTIMER_INTID);
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	write_sysreg(0, cntv_ctl_el0);
+	write_sysreg(0, cntp_ctl_el0);
+	isb();
+	write_sysreg(ms_to_ticks(WAIT_MS), cntp_tval_el0);
+	write_sysreg(CNTV_CTL_ENABLE, cntp_ctl_el0); /* same layout */
+	write_sysreg(period, cntv_tval_el0);
+	t0 = counter();
+	write_sysreg(CNTV_CTL_ENABLE, cntv_ctl_el0);
+	isb();
+	seen = READ_ONCE(sys_resume_rec.seen);
+	dsb();
+	raw = sys_suspend_call(fn, entry_arg, ctx_arg);
+	r = psci_ret(fn, raw);
+	t1 = counter();
+	/* The warm reset of a resume stopped both timers; a call that
+	 * returned left them armed. */
+	write_sysreg(0, cntv_ctl_el0);
+	write_sysreg(0, cntp_ctl_el0);
+	isb();
+	gic_vtimer_off(sgi);
+	sgi[0x180 / 4] = 1U << PTIMER_INTID; /* ICENABLER0 */
+	sgi[0x280 / 4] = 1U << PTIMER_INTID; /* ICPENDR0 */
+	dsb();
+
+	if (READ_ONCE(sys_resume_rec.seen) == seen) {
+		if (raw == fn)
+			check_fail(
+				"%s: the call returned after %ld us with x0 still the function ID 0x%lx, instead of resuming at the entry point",
+				who, ticks_to_us(t1 - t0), raw);
+		else
+			check_fail(
+				"%s: the call returned %ld (%s) after %ld us instead of resuming at the entry point",
+				who, r, psci_err_name(r), ticks_to_us(t1 - t0));
+		return;
+	}
+	dmb();
+	if (READ_ONCE(sys_resume_rec.seen) != seen + 1)
+		check_fail("%s: the entry point ran %ld times", who,
+			   READ_ONCE(sys_resume_rec.seen) - seen);
+	if (sys_resume_rec.pc != (u64)sys_resume_entry)
+		check_fail("%s: resumed at 0x%lx, expected 0x%lx", who,
+			   sys_resume_rec.pc, (u64)sys_resume_entry);
+	if (sys_resume_rec.x0 != want_x0)
+		check_fail("%s: x0 = 0x%lx at the entry point, expected 0x%lx",
+			   who, sys_resume_rec.x0, want_x0);
+	if (sys_resume_rec.el != 1 << 2)
+		check_fail("%s: resumed with CurrentEL 0x%lx, expected EL1",
+			   who, sys_resume_rec.el);
+	if (sys_resume_rec.spsel != 1)
+		check_fail("%s: resumed with SPSel %ld, expected 1 (EL1h)", who,
+			   sys_resume_rec.spsel);
+	if (sys_resume_rec.daif != 0x3c0)
+		check_fail("%s: resumed with DAIF 0x%lx, expected 0x3c0", who,
+			   sys_resume_rec.daif);
+	if (sys_resume_rec.sctlr & (SCTLR_M | SCTLR_C | SCTLR_I))
+		check_fail("%s: resumed with SCTLR_EL1 0x%lx (M/C/I set)", who,
+			   sys_resume_rec.sctlr);
+	t1 = sys_resume_rec.cntvct;
+	if (t1 - t0 < period / 4 * 3)
+		check_fail(
+			"%s: resumed after %ld us, the timer was armed for %ld us",
+			who, ticks_to_us(t1 - t0), ticks_to_us(period));
+	else if (t1 - t0 >= ms_to_ticks(WAIT_MS))
+		check_fail(
+			"%s: resumed only after %ld us, by the %d ms backstop timer: the %d ms virtual timer did not wake it",
+			who, ticks_to_us(t1 - t0), WAIT_MS, SYS_SUSPEND_MS);
+}
+
+/*
+ * CPU_ON the secondaries sys_suspend_others_off() switched off, so that
+ * SYSTEM_RESET still meets running secondaries.
+ */
+static void sys_suspend_restart_others(void)
+{
+	int i;
+
+	for (i = 1; i < dt.nr_cpus; i++) {
+		u64 old = boots_of(i);
+		s64 r;
+
+		if (!sys_susp_was_on[i] ||
+		    psci(PSCI_AFFINITY_INFO64, cpu_aff(i), 0, 0) != AFF_OFF)
+			continue;
+		r = expect_call(PSCI_CPU_ON64, cpu_aff(i), (u64)secondary_entry,
+				0x5e55 + i, PSCI_SUCCESS);
+		if (r != PSCI_SUCCESS)
+			continue;
+		if (!wait_boot(i, old, WAIT_MS))
+			check_fail(
+				"after the suspend: vCPU %d did not run again within %d ms of CPU_ON",
+				i, WAIT_MS);
+	}
+}
+
+static void test_system_suspend_resume(void)
+{
+	const u64 hi = 0xffffffff00000000UL;
+	const u64 ctx64 = 0x5e5e5c0de4d00064UL;
+	const u64 ctx32 = 0xfeedc0de5ead0032UL;
+	u64 entry = (u64)sys_resume_entry;
+
+	check_begin("system-suspend-resume");
+	if (!sys_susp_others_off) {
+		check_fail(
+			"the other vCPUs are not all OFF (see system-suspend-bad-entry)");
+		sys_suspend_restart_others();
+		check_end();
+		return;
+	}
+	gicd_enable();
+	sys_suspend_once("SYSTEM_SUSPEND64", PSCI_SYSTEM_SUSPEND64, entry,
+			 ctx64, ctx64);
+	/* SMC32: both arguments are narrowed to 32 bits. */
+	sys_suspend_once("SYSTEM_SUSPEND", PSCI_SYSTEM_SUSPEND, hi | entry,
+			 ctx32, ctx32 & 0xffffffffUL);
+	expect_call(PSCI_AFFINITY_INFO64, self_mpidr & MPIDR_HWID_MASK, 0, 0,
+		    AFF_ON);
+	sys_suspend_restart_others();
+	check_end();
+}
+
 /* Boot 2: what SYSTEM_RESET must have done. */
 static void test_system_reset(u64 el, u64 daif, u64 sctlr)
 {
@@ -1266,6 +1589,8 @@ static void run_checks(void)
 	test_cpu_suspend_timer();
 	test_system_suspend_denied();
 	test_bad_entry();
+	test_system_suspend_bad_entry();
+	test_system_suspend_resume();
 }
 
 void primary_main(u64 dtb, u64 load_addr, u64 el, u64 daif, u64 sctlr)
