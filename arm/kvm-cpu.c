@@ -131,16 +131,13 @@ static int vcpu_init(struct kvm_cpu *cpu)
 #define SCTLR_EL1_EE (1ULL << 25)
 #define REG_SCTLR_EL1 ARM64_SYS_REG(3, 0, 1, 0, 0)
 
-int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot)
+/* Load the registers a power-on defines into a freshly reset vCPU. */
+static int set_boot_regs(struct kvm_cpu *cpu, const struct power_boot *boot)
 {
-	struct kvm *kvm = cpu->kvm;
 	uint64_t sctlr;
 
-	/* A warm reset: registers and timers back to their reset values. */
-	if (ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) < 0)
-		return -1;
 	/* With in-kernel PSCI a secondary waits inside KVM for CPU_ON. */
-	if (!kvm->psci_user && cpu->id)
+	if (!cpu->kvm->psci_user && cpu->id)
 		return 0;
 	/* VCPU_INIT already set PSTATE to EL1h with DAIF masked. */
 	if (kvm_cpu__set_reg(cpu, REG_PC, boot->entry) < 0 ||
@@ -153,6 +150,14 @@ int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot)
 			return -1;
 	}
 	return 0;
+}
+
+int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot)
+{
+	/* A warm reset: registers and timers back to their reset values. */
+	if (ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) < 0)
+		return -1;
+	return set_boot_regs(cpu, boot);
 }
 
 static void handle_mmio(struct kvm_cpu *cpu)
@@ -279,7 +284,9 @@ static void *vcpu_thread(void *arg)
 	struct kvm_cpu *cpu = arg;
 	struct kvm *kvm = cpu->kvm;
 	struct power_boot boot;
+	bool fresh;
 	char name[16];
+	int ret;
 
 	snprintf(name, sizeof(name), "lkvm-vcpu-%u", cpu->id);
 	pthread_setname_np(pthread_self(), name);
@@ -292,12 +299,21 @@ static void *vcpu_thread(void *arg)
 	/* The main thread exits the process if assembling fails. */
 	pthread_barrier_wait(&kvm->barrier); /* the machine is assembled */
 
-	/* Off vCPUs wait here, in userspace, until CPU_ON or a (re)boot. */
+	/*
+	 * Off vCPUs wait here, in userspace, until CPU_ON or a (re)boot. A
+	 * vCPU is reset as it powers off rather than as it powers on, so the
+	 * CPU_ON path only loads PC and x0: "fresh" says no guest code ran
+	 * since the last KVM_ARM_VCPU_INIT (vcpu_init() did the first).
+	 */
+	fresh = true;
 	while (!power__wait_on(&kvm->power, cpu->id, &boot)) {
 		__atomic_store_n(&cpu->run->immediate_exit, 0,
 				 __ATOMIC_RELEASE);
 		cpu->resume_pending = false;
-		if (kvm_cpu__reset(cpu, &boot) < 0) {
+		ret = fresh ? set_boot_regs(cpu, &boot) :
+			      kvm_cpu__reset(cpu, &boot);
+		fresh = false;
+		if (ret < 0) {
 			pr_err("vCPU %u: reset for power-on: %s", cpu->id,
 			       strerror(errno));
 			kvm__request_exit(kvm, 1);
@@ -311,8 +327,12 @@ static void *vcpu_thread(void *arg)
 				(double)(kvm__now_ns() - kvm->start_ns) / 1e6);
 		vcpu_loop(cpu);
 		/* Back to OFF if we got here by an error or an exit. */
-		if (kvm__exit_requested(kvm))
+		if (kvm__exit_requested(kvm)) {
 			power__cpu_off(&kvm->power, cpu->id);
+			continue;
+		}
+		/* Powered off: reset now, while no CPU_ON waits for it. */
+		fresh = ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) == 0;
 	}
 	return NULL;
 }

@@ -86,10 +86,15 @@ int power__cpu_on(struct power_table *t, unsigned int target,
 	if (v->state == POWER_OFF) {
 		set_state(v, POWER_ON_PENDING);
 		v->boot = *boot;
-		pthread_cond_signal(&v->wake);
 		ret = 0;
 	}
 	pthread_mutex_unlock(&t->lock);
+	/*
+	 * Wake after unlocking, so the target does not wake only to block on
+	 * the mutex. No wake-up is lost: it re-checks its state under the lock.
+	 */
+	if (!ret)
+		pthread_cond_signal(&v->wake);
 	return ret;
 }
 
