@@ -35,7 +35,7 @@ LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
 
-.PHONY: all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
+.PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
 	format-check clean bench
 .DEFAULT_GOAL := all
 
@@ -63,6 +63,10 @@ $(LKVM_OUT)/%.o: %.c
 
 $(LKVM_OUT)/lkvm: $(LKVM_OBJS)
 	$(CC) $(LKVM_LDFLAGS) -o $@ $^ -lfdt -lpthread
+
+# main.o carries the version string: rebuild it whenever lkvm is linked.
+$(LKVM_OUT)/main.o: FORCE
+FORCE:
 
 lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
@@ -117,7 +121,7 @@ demo:
 	tools/demo
 
 bench:
-	bench/run
+	@bench/run
 
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h')
 format-check:

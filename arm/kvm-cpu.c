@@ -139,9 +139,12 @@ static int set_boot_regs(struct kvm_cpu *cpu, const struct power_boot *boot)
 	/* With in-kernel PSCI a secondary waits inside KVM for CPU_ON. */
 	if (!cpu->kvm->psci_user && cpu->id)
 		return 0;
-	/* VCPU_INIT already set PSTATE to EL1h with DAIF masked. */
+	/*
+	 * VCPU_INIT already set PSTATE to EL1h with DAIF masked and zeroed
+	 * the GPRs, so x0 needs no write for a zero context (Linux's CPU_ON).
+	 */
 	if (kvm_cpu__set_reg(cpu, REG_PC, boot->entry) < 0 ||
-	    kvm_cpu__set_reg(cpu, REG_X(0), boot->ctx) < 0)
+	    (boot->ctx && kvm_cpu__set_reg(cpu, REG_X(0), boot->ctx) < 0))
 		return -1;
 	if (boot->big_endian) {
 		if (kvm_cpu__get_reg(cpu, REG_SCTLR_EL1, &sctlr) < 0 ||

@@ -1,0 +1,258 @@
+#!/bin/sh
+# lkvm benchmark scenario, run by bench/run through tests/testhost/run:
+# inside the test host (QEMU) or natively on an arm64 KVM host.
+#
+# Prints "INFO bench key=value..." lines with raw measurements (bench/run
+# turns them into the report), "INFO bench-progress ..." lines to show
+# progress, and "FAIL bench/...: reason" when a measurement could not be
+# made. Goals are not judged here.
+#
+# Needs (via --file): /bench/bench.img (the benchmark guest),
+# /bench/null.img (the null guest) and /bench/params.sh (the parameters
+# below); under TESTHOST_ROOT natively.
+# shellcheck source=../tests/testhost/scenario-lib.sh
+. "${SCENARIO_LIB:-$(dirname "$0")/../tests/testhost/scenario-lib.sh}"
+
+W=${WORKDIR:-$(mktemp -d)}
+BDIR=${TESTHOST_ROOT:-}/bench
+IMG=$BDIR/bench.img
+NULL_IMG=$BDIR/null.img
+
+# Defaults; bench/run writes its own into params.sh.
+BOOT_RUNS=3
+BOOT_CPUS="1 2 4"
+BOOT_MEM=256
+BOOT_TIMEOUT=300
+STARTUP_RUNS=5
+MICRO_CPUS=2
+MICRO_MEM=128
+MICRO_TIMEOUT=600
+FP_CPUS=2
+FP_MEM=256
+FP_SETTLE=2
+# shellcheck disable=SC1091
+[ -f "$BDIR/params.sh" ] && . "$BDIR/params.sh"
+
+progress() { info bench-progress "$*"; }
+
+# Poll interval for boot timing: 50 ms in the test host (as boot_lkvm;
+# polling must not steal much of its 2 emulated CPUs), 10 ms natively.
+if [ "$TESTHOST_MODE" = native ]; then POLL_MS=10; else POLL_MS=50; fi
+# nap: sleep POLL_MS (fractional sleep, else usleep, else 1 s).
+nap() {
+	sleep "0.$(printf '%03d' "$POLL_MS")" 2>/dev/null ||
+		usleep $((POLL_MS * 1000)) 2>/dev/null || sleep 1
+}
+if sleep 0.001 2>/dev/null || usleep 1000 2>/dev/null; then
+	:
+else
+	POLL_MS=1000
+fi
+
+# bench_boot OUTFILE TIMEOUT ARGS...: boot_lkvm (scenario-lib.sh) with a
+# finer poll where the host allows it: runs $LKVM ARGS with stdout+stderr
+# in OUTFILE; BOOT_MS = ms from starting lkvm to LKVM-GUEST-INIT in
+# OUTFILE (/proc/uptime, 10 ms resolution), empty if it never showed up.
+# Returns lkvm's exit status, 124 if it was killed on timeout.
+bench_boot() {
+	_bb_out=$1 _bb_t=$2
+	shift 2
+	BOOT_MS=
+	rm -f "$_bb_out.timedout"
+	: >"$_bb_out"
+	_bb_t0=$(uptime_ms)
+	"$LKVM" "$@" >"$_bb_out" 2>&1 </dev/null &
+	_bb_pid=$!
+	_run_watchdog "$_bb_pid" "$_bb_t" "$_bb_out.timedout" &
+	_bb_wd=$!
+	while kill -0 "$_bb_pid" 2>/dev/null; do
+		if grep -q LKVM-GUEST-INIT "$_bb_out" 2>/dev/null; then
+			BOOT_MS=$(($(uptime_ms) - _bb_t0))
+			break
+		fi
+		nap
+	done
+	wait "$_bb_pid"
+	_bb_rc=$?
+	wait "$_bb_wd" 2>/dev/null
+	if [ -z "$BOOT_MS" ] && grep -q LKVM-GUEST-INIT "$_bb_out" 2>/dev/null; then
+		BOOT_MS=$(($(uptime_ms) - _bb_t0))
+	fi
+	if [ -e "$_bb_out.timedout" ]; then
+		rm -f "$_bb_out.timedout"
+		return 124
+	fi
+	return "$_bb_rc"
+}
+
+# first_kvm_run FILE: the ms lkvm logged from its start to the first
+# KVM_RUN (--loglevel info), or nothing.
+first_kvm_run() {
+	sed -n 's/.*lkvm: first KVM_RUN \([0-9.]*\) ms after lkvm started.*/\1/p' "$1" | head -n 1
+}
+
+info bench "name=env mode=$TESTHOST_MODE kernel=$(uname -r) host_cpus=$(grep -c ^processor /proc/cpuinfo) lkvm=$("$LKVM" version 2>&1 | head -n 1 | tr ' ' '_')"
+
+# ---- 1 + 2. round trips and CPU power, inside the benchmark guest ---------
+micro() { # PSCI-MODE
+	_m=$1
+	_out=$W/micro-$_m.out
+	_err=$W/micro-$_m.err
+	progress "benchmark guest with --psci $_m (${MICRO_CPUS} vCPUs)"
+	run_lkvm_split "$_out" "$_err" "$MICRO_TIMEOUT" run -c "$MICRO_CPUS" \
+		-m "$MICRO_MEM" -k "$IMG" --psci "$_m" --loglevel info
+	_rc=$?
+	tr -d '\r' <"$_out" >"$_out.txt"
+	sed -n "s/^BENCH-INFO /INFO bench psci=$_m name=guest /p" "$_out.txt"
+	sed -n "s/^BENCH \(name=.*\)/INFO bench psci=$_m \1/p" "$_out.txt"
+	sed -n "s/^BENCH-WARN \(.*\)/INFO bench-warning psci=$_m \1/p" "$_out.txt"
+	_s=$(first_kvm_run "$_err")
+	[ -n "$_s" ] && info bench "psci=$_m name=startup cpus=$MICRO_CPUS guest=bench ms=$_s"
+	_e=$(sed -n 's/^BENCH-ERROR //p' "$_out.txt" | head -n 1)
+	if [ "$_rc" = 124 ]; then
+		fail "bench/guest-$_m" "the benchmark guest did not finish within ${MICRO_TIMEOUT}s${_e:+: $_e}"
+		show_tail "$_out.txt"
+	elif [ -n "$_e" ]; then
+		fail "bench/guest-$_m" "$_e"
+		show_tail "$_out.txt"
+	elif ! grep -q '^BENCH-DONE' "$_out.txt" || [ "$_rc" != 0 ]; then
+		fail "bench/guest-$_m" "lkvm exited $_rc without BENCH-DONE"
+		show_tail "$_out.txt"
+		show_tail "$_err" 5
+	fi
+}
+
+micro user
+micro kernel
+
+# ---- 3. lkvm startup: start to the first KVM_RUN, with the null guest ------
+# (an 84-byte Image that calls SYSTEM_OFF at once: no kernel to load)
+progress "startup: null guest, $STARTUP_RUNS runs per vCPU count and PSCI mode"
+for r in $(seq 1 "$STARTUP_RUNS"); do
+	for n in $BOOT_CPUS; do
+		for m in user kernel; do
+			out=$W/null-$m-$n-$r
+			run_lkvm_split "$out.out" "$out.err" 120 run -c "$n" -m "$BOOT_MEM" \
+				-k "$NULL_IMG" --psci "$m" --loglevel info
+			rc=$?
+			s=$(first_kvm_run "$out.err")
+			if [ -n "$s" ] && [ "$rc" = 0 ]; then
+				info bench "psci=$m name=startup guest=null cpus=$n run=$r ms=$s"
+			else
+				fail "bench/startup-$m-${n}cpu-$r" "lkvm exited $rc${s:+ (first KVM_RUN after $s ms)}"
+				show_tail "$out.err" 5
+			fi
+		done
+	done
+done
+
+# ---- 4. boot to /init (and startup with a real kernel and initramfs) -------
+# The runs of both PSCI modes alternate, so drifts hit both alike.
+for r in $(seq 1 "$BOOT_RUNS"); do
+	for n in $BOOT_CPUS; do
+		for m in user kernel; do
+			progress "boot run $r/$BOOT_RUNS: $n vCPU(s), --psci $m"
+			out=$W/boot-$m-$n-$r.out
+			# shellcheck disable=SC2046 # guest_args is a word list
+			bench_boot "$out" "$BOOT_TIMEOUT" run -c "$n" -m "$BOOT_MEM" \
+				$(guest_args) --psci "$m" --loglevel info \
+				-p 'lkvm_cmd="true"'
+			rc=$?
+			s=$(first_kvm_run "$out")
+			[ -n "$s" ] && info bench "psci=$m name=startup guest=linux cpus=$n run=$r ms=$s"
+			if [ -n "$BOOT_MS" ]; then
+				info bench "psci=$m name=boot cpus=$n run=$r ms=$BOOT_MS rc=$rc poll_ms=$POLL_MS"
+			else
+				fail "bench/boot-$m-${n}cpu-$r" "no LKVM-GUEST-INIT (lkvm status $rc)"
+				show_tail "$out"
+			fi
+		done
+	done
+done
+
+# ---- 5. footprint: an idle booted guest -------------------------------------
+progress "footprint: idle guest, $FP_CPUS vCPUs, -m $FP_MEM"
+out=$W/footprint.out
+: >"$out"
+# shellcheck disable=SC2046 # guest_args is a word list
+"$LKVM" run -c "$FP_CPUS" -m "$FP_MEM" $(guest_args) --loglevel info \
+	-p 'lkvm_cmd="echo READY; sleep 30"' >"$out" 2>&1 </dev/null &
+pid=$!
+i=0
+while [ $i -lt "$BOOT_TIMEOUT" ] && ! grep -q '^READY' "$out"; do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 1
+	i=$((i + 1))
+done
+if grep -q '^READY' "$out" && kill -0 "$pid" 2>/dev/null; then
+	sleep "$FP_SETTLE"
+	cat "/proc/$pid/smaps" >"$W/smaps" 2>/dev/null
+	cat "/proc/$pid/status" >"$W/status" 2>/dev/null
+fi
+kill -TERM "$pid" 2>/dev/null
+i=0
+while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
+	sleep 1
+	i=$((i + 1))
+done
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+s=$(first_kvm_run "$out")
+[ -n "$s" ] && info bench "psci=user name=startup cpus=$FP_CPUS guest=footprint ms=$s"
+if [ ! -s "$W/smaps" ]; then
+	fail bench/footprint "could not read /proc/<lkvm>/smaps of an idle guest"
+	show_tail "$out"
+else
+	# Rss of every mapping but the guest RAM: the anonymous mapping whose
+	# size is -m. Also split by kind of mapping.
+	line=$(awk -v ram_kb=$((FP_MEM * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / {
+			name = ""
+			for (i = 6; i <= NF; i++)
+				name = name (i > 6 ? " " : "") $i
+			if (name == "")
+				name = "[anon]"
+			nmaps++
+			next
+		}
+		$1 == "Size:" { size = $2; next }
+		$1 == "Rss:" {
+			if (!ram_found && name == "[anon]" && size == ram_kb) {
+				ram_found = 1
+				ram_rss = $2
+				next
+			}
+			total += $2
+			if (name ~ /\/lkvm( \(deleted\))?$/)
+				c = "binary"
+			else if (name == "[heap]")
+				c = "heap"
+			else if (name == "[stack]")
+				c = "main_stack"
+			else if (name == "[anon]")
+				c = "anon"
+			else if (name ~ /^anon_inode:kvm-vcpu/)
+				c = "kvm_run"
+			else if (name == "[vdso]" || name == "[vvar]" || name == "[vsyscall]")
+				c = "vdso"
+			else
+				c = "other"
+			kb[c] += $2
+			next
+		}
+		END {
+			printf "name=footprint cpus=%s mem_mib=%s overhead_kb=%d guest_ram_rss_kb=%d ram_mapping_found=%d mappings=%d", \
+				cpus, mem, total, ram_rss, ram_found, nmaps
+			n = split("binary heap main_stack anon kvm_run vdso other", order, " ")
+			for (i = 1; i <= n; i++)
+				printf " %s_kb=%d", order[i], kb[order[i]]
+			printf "\n"
+		}' cpus="$FP_CPUS" mem="$FP_MEM" "$W/smaps")
+	st=$(awk '$1 == "VmRSS:" { r = $2 } $1 == "VmHWM:" { h = $2 } $1 == "Threads:" { t = $2 }
+		END { printf "vmrss_kb=%d vmhwm_kb=%d threads=%d", r, h, t }' "$W/status")
+	info bench "$line $st"
+	case $line in
+	*ram_mapping_found=0*) fail bench/footprint "no anonymous mapping of $FP_MEM MiB in lkvm's smaps: the guest RAM was not told apart" ;;
+	esac
+fi
+progress "done"
