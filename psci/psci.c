@@ -151,6 +151,14 @@ static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 	if (!psci_entry_valid(p, entry))
 		return PSCI_RET_INVALID_ADDRESS;
 
+	/*
+	 * A target already on needs no endianness read (a register access
+	 * for the caller). Being on at this instant is a valid answer; an
+	 * off target is re-checked under the lock by power__cpu_on().
+	 */
+	if (power__get(p->power, idx) != POWER_OFF)
+		return PSCI_RET_ALREADY_ON;
+
 	boot.entry = entry;
 	boot.ctx = ctx;
 	/* The target starts with the caller's data endianness (DEN0022). */

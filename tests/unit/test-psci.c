@@ -564,6 +564,8 @@ static void cpu_on_already_on(struct test_ctx *t)
 		power__mark_on(&e.power, 1);
 		r = call(&e, 2, fid, 1, RAM_BASE, 0);
 		CHECK_RET(t, r, fid, PSCI_RET_ALREADY_ON);
+		/* Only the one SUCCESS read the caller's endianness. */
+		CHECK_EQ(t, e.fake.big_endian_calls, 1);
 		env_destroy(&e);
 	}
 }
@@ -1100,7 +1102,10 @@ static void cpu_on_race(struct test_ctx *t)
 		pthread_join(th[i], NULL);
 	pthread_barrier_destroy(&bar);
 	CHECK_EQ(t, bad, 0);
-	CHECK_EQ(t, e.fake.big_endian_calls, RACERS * RACE_ROUNDS);
+	/* Every winner read its endianness; losers that saw the target
+	 * already on skip that read, the others may still make it. */
+	CHECK(t, e.fake.big_endian_calls >= RACE_ROUNDS);
+	CHECK(t, e.fake.big_endian_calls <= RACERS * RACE_ROUNDS);
 	env_destroy(&e);
 }
 
