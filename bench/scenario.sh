@@ -35,56 +35,6 @@ FP_SETTLE=2
 
 progress() { info bench-progress "$*"; }
 
-# Poll interval for boot timing: 50 ms in the test host (as boot_lkvm;
-# polling must not steal much of its 2 emulated CPUs), 10 ms natively.
-if [ "$TESTHOST_MODE" = native ]; then POLL_MS=10; else POLL_MS=50; fi
-# nap: sleep POLL_MS (fractional sleep, else usleep, else 1 s).
-nap() {
-	sleep "0.$(printf '%03d' "$POLL_MS")" 2>/dev/null ||
-		usleep $((POLL_MS * 1000)) 2>/dev/null || sleep 1
-}
-if sleep 0.001 2>/dev/null || usleep 1000 2>/dev/null; then
-	:
-else
-	POLL_MS=1000
-fi
-
-# bench_boot OUTFILE TIMEOUT ARGS...: boot_lkvm (scenario-lib.sh) with a
-# finer poll where the host allows it: runs $LKVM ARGS with stdout+stderr
-# in OUTFILE; BOOT_MS = ms from starting lkvm to LKVM-GUEST-INIT in
-# OUTFILE (/proc/uptime, 10 ms resolution), empty if it never showed up.
-# Returns lkvm's exit status, 124 if it was killed on timeout.
-bench_boot() {
-	_bb_out=$1 _bb_t=$2
-	shift 2
-	BOOT_MS=
-	rm -f "$_bb_out.timedout"
-	: >"$_bb_out"
-	_bb_t0=$(uptime_ms)
-	"$LKVM" "$@" >"$_bb_out" 2>&1 </dev/null &
-	_bb_pid=$!
-	_run_watchdog "$_bb_pid" "$_bb_t" "$_bb_out.timedout" &
-	_bb_wd=$!
-	while kill -0 "$_bb_pid" 2>/dev/null; do
-		if grep -q LKVM-GUEST-INIT "$_bb_out" 2>/dev/null; then
-			BOOT_MS=$(($(uptime_ms) - _bb_t0))
-			break
-		fi
-		nap
-	done
-	wait "$_bb_pid"
-	_bb_rc=$?
-	wait "$_bb_wd" 2>/dev/null
-	if [ -z "$BOOT_MS" ] && grep -q LKVM-GUEST-INIT "$_bb_out" 2>/dev/null; then
-		BOOT_MS=$(($(uptime_ms) - _bb_t0))
-	fi
-	if [ -e "$_bb_out.timedout" ]; then
-		rm -f "$_bb_out.timedout"
-		return 124
-	fi
-	return "$_bb_rc"
-}
-
 # first_kvm_run FILE: the ms lkvm logged from its start to the first
 # KVM_RUN (--loglevel info), or nothing.
 first_kvm_run() {
@@ -154,7 +104,7 @@ for r in $(seq 1 "$BOOT_RUNS"); do
 			progress "boot run $r/$BOOT_RUNS: $n vCPU(s), --psci $m"
 			out=$W/boot-$m-$n-$r.out
 			# shellcheck disable=SC2046 # guest_args is a word list
-			bench_boot "$out" "$BOOT_TIMEOUT" run -c "$n" -m "$BOOT_MEM" \
+			boot_lkvm "$out" "$BOOT_TIMEOUT" run -c "$n" -m "$BOOT_MEM" \
 				$(guest_args) --psci "$m" --loglevel info \
 				-p 'lkvm_cmd="true"'
 			rc=$?
@@ -173,30 +123,14 @@ done
 # ---- 5. footprint: an idle booted guest -------------------------------------
 progress "footprint: idle guest, $FP_CPUS vCPUs, -m $FP_MEM"
 out=$W/footprint.out
-: >"$out"
 # shellcheck disable=SC2046 # guest_args is a word list
-"$LKVM" run -c "$FP_CPUS" -m "$FP_MEM" $(guest_args) --loglevel info \
-	-p 'lkvm_cmd="echo READY; sleep 30"' >"$out" 2>&1 </dev/null &
-pid=$!
-i=0
-while [ $i -lt "$BOOT_TIMEOUT" ] && ! grep -q '^READY' "$out"; do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 1
-	i=$((i + 1))
-done
-if grep -q '^READY' "$out" && kill -0 "$pid" 2>/dev/null; then
+if start_lkvm "$out" READY "$BOOT_TIMEOUT" run -c "$FP_CPUS" -m "$FP_MEM" \
+	$(guest_args) --loglevel info -p 'lkvm_cmd="echo READY; sleep 30"'; then
 	sleep "$FP_SETTLE"
-	cat "/proc/$pid/smaps" >"$W/smaps" 2>/dev/null
-	cat "/proc/$pid/status" >"$W/status" 2>/dev/null
+	cat "/proc/$LKVM_PID/smaps" >"$W/smaps" 2>/dev/null
+	cat "/proc/$LKVM_PID/status" >"$W/status" 2>/dev/null
 fi
-kill -TERM "$pid" 2>/dev/null
-i=0
-while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 1
-	i=$((i + 1))
-done
-kill -KILL "$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+stop_lkvm "$LKVM_PID"
 s=$(first_kvm_run "$out")
 [ -n "$s" ] && info bench "psci=user name=startup cpus=$FP_CPUS guest=footprint ms=$s"
 if [ ! -s "$W/smaps" ]; then

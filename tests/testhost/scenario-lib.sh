@@ -107,9 +107,27 @@ run_lkvm_split() {
 	_run_timeout "$_rl_out" "$_rl_err" "$_rl_t" "$LKVM" "$@"
 }
 
+# Poll interval for boot timing: 50 ms in the test host (polling must not
+# steal much of its 2 emulated CPUs), 10 ms natively; 1 s where this sh has
+# neither a fractional sleep nor usleep.
+if [ "$TESTHOST_MODE" = native ]; then POLL_MS=10; else POLL_MS=50; fi
+if ! sleep 0.001 2>/dev/null && ! usleep 1000 2>/dev/null; then
+	POLL_MS=1000
+fi
+# nap: sleep POLL_MS milliseconds.
+nap() {
+	if [ "$POLL_MS" -ge 1000 ]; then
+		sleep $((POLL_MS / 1000))
+	else
+		sleep "0.$(printf '%03d' "$POLL_MS")" 2>/dev/null ||
+			usleep $((POLL_MS * 1000))
+	fi
+}
+
 # boot_lkvm OUTFILE TIMEOUT ARGS...: like run_lkvm, and also times the boot:
 # BOOT_MS is set to the milliseconds from starting lkvm until
-# LKVM-GUEST-INIT showed up in OUTFILE (empty if it never did).
+# LKVM-GUEST-INIT showed up in OUTFILE (empty if it never did), polled every
+# POLL_MS.
 boot_lkvm() {
 	_bl_out=$1 _bl_t=$2
 	shift 2
@@ -126,7 +144,7 @@ boot_lkvm() {
 			BOOT_MS=$(($(uptime_ms) - _bl_t0))
 			break
 		fi
-		usleep 50000 2>/dev/null || sleep 1
+		nap
 	done
 	wait "$_bl_pid"
 	_bl_rc=$?
@@ -139,6 +157,42 @@ boot_lkvm() {
 		return 124
 	fi
 	return "$_bl_rc"
+}
+
+# start_lkvm OUTFILE MARKER TIMEOUT ARGS...: starts $LKVM ARGS in the
+# background (stdout+stderr in OUTFILE, pid in LKVM_PID) and waits up to
+# TIMEOUT seconds for a line starting with MARKER. Returns 0 when the marker
+# showed up and lkvm still runs, 1 otherwise (lkvm is left as it is).
+start_lkvm() {
+	_sl_out=$1 _sl_mark=$2 _sl_t=$3
+	shift 3
+	: >"$_sl_out"
+	"$LKVM" "$@" >"$_sl_out" 2>&1 </dev/null &
+	LKVM_PID=$!
+	_sl_i=0
+	while [ "$_sl_i" -lt "$_sl_t" ] && ! grep -q "^$_sl_mark" "$_sl_out"; do
+		kill -0 "$LKVM_PID" 2>/dev/null || break
+		sleep 1
+		_sl_i=$((_sl_i + 1))
+	done
+	grep -q "^$_sl_mark" "$_sl_out" && kill -0 "$LKVM_PID" 2>/dev/null
+}
+
+# stop_lkvm PID: SIGTERM, up to 30 s to exit, then SIGKILL. Returns its exit
+# status, or 124 if it had to be killed.
+stop_lkvm() {
+	kill -TERM "$1" 2>/dev/null
+	_st_i=0
+	while [ "$_st_i" -lt 30 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 1
+		_st_i=$((_st_i + 1))
+	done
+	if kill -0 "$1" 2>/dev/null; then
+		kill -KILL "$1" 2>/dev/null
+		wait "$1" 2>/dev/null
+		return 124
+	fi
+	wait "$1"
 }
 
 # show_tail FILE [N]: the last N (default 15) lines of FILE, indented, for

@@ -125,39 +125,21 @@ fi
 # ---- 3b. SIGTERM: clean teardown ----------------------------------------
 # A guest that would run forever; lkvm must stop it and exit 128+15.
 out=$W/sigterm.out
-: >"$out"
 # shellcheck disable=SC2046 # guest_args is a word list
-"$LKVM" run -c 2 -m 256 $(guest_args) -p 'lkvm_cmd="echo READY-FOR-SIGTERM; sleep 100000"' \
-	>"$out" 2>&1 </dev/null &
-pid=$!
-i=0
-while [ $i -lt "$BOOT_TIMEOUT" ] && ! grep -q '^READY-FOR-SIGTERM' "$out"; do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 1
-	i=$((i + 1))
-done
-kill -TERM "$pid" 2>/dev/null
-i=0
-while [ $i -lt 30 ] && kill -0 "$pid" 2>/dev/null; do
-	sleep 1
-	i=$((i + 1))
-done
-if kill -0 "$pid" 2>/dev/null; then
-	kill -KILL "$pid"
-	wait "$pid"
+start_lkvm "$out" READY-FOR-SIGTERM "$BOOT_TIMEOUT" run -c 2 -m 256 \
+	$(guest_args) -p 'lkvm_cmd="echo READY-FOR-SIGTERM; sleep 100000"'
+stop_lkvm "$LKVM_PID"
+rc=$?
+if [ "$rc" = 124 ]; then
 	fail sigterm-teardown "lkvm still running 30 s after SIGTERM"
+elif ! grep -q '^READY-FOR-SIGTERM' "$out"; then
+	fail sigterm-teardown "the guest never got ready (lkvm status $rc)"
+	show_tail "$out"
+elif [ "$rc" != 143 ]; then
+	fail sigterm-teardown "lkvm exited $rc after SIGTERM, expected 143"
+	show_tail "$out" 5
 else
-	wait "$pid"
-	rc=$?
-	if ! grep -q '^READY-FOR-SIGTERM' "$out"; then
-		fail sigterm-teardown "the guest never got ready (lkvm status $rc)"
-		show_tail "$out"
-	elif [ "$rc" != 143 ]; then
-		fail sigterm-teardown "lkvm exited $rc after SIGTERM, expected 143"
-		show_tail "$out" 5
-	else
-		pass sigterm-teardown
-	fi
+	pass sigterm-teardown
 fi
 
 # ---- 4. bad input --------------------------------------------------------
