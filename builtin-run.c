@@ -61,6 +61,15 @@ static char *make_bootargs(const struct kvm_config *cfg)
 	return s;
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+}
+
 static void *signal_thread(void *arg)
 {
 	struct kvm *kvm = arg;
@@ -68,15 +77,17 @@ static void *signal_thread(void *arg)
 	int sig;
 
 	pthread_setname_np(pthread_self(), "lkvm-signals");
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	stop_signals(&set);
 	if (sigwait(&set, &sig))
 		return NULL;
 	pr_info("%s: stopping the guest", strsignal(sig));
 	kvm__request_exit(kvm, 128 + sig);
-	return NULL;
+	/* A second one means the clean stop is not good enough: go now. */
+	while (sigwait(&set, &sig))
+		;
+	term__restore();
+	fprintf(stderr, "lkvm: %s again: exiting at once\n", strsignal(sig));
+	_exit(128 + sig);
 }
 
 /* Signals that stop the VM are taken by one thread, never by vCPUs. */
@@ -84,11 +95,10 @@ static void block_stop_signals(void)
 {
 	sigset_t set;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
+	stop_signals(&set);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* A closed stdout is reported by write(), not by a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 int kvm_cmd_run(int argc, char **argv)

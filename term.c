@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -34,7 +35,10 @@ static void fatal_signal(int sig)
 
 static void raw_mode(void)
 {
-	static const int fatal[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+	/* Signals that kill by default (the stop signals are handled). */
+	static const int fatal[] = { SIGSEGV, SIGBUS,	 SIGILL,  SIGFPE,
+				     SIGABRT, SIGUSR2,	 SIGALRM, SIGXCPU,
+				     SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS };
 	struct termios raw;
 	unsigned int i;
 
@@ -52,66 +56,119 @@ static void raw_mode(void)
 	tcsetattr(STDIN_FILENO, TCSANOW, &raw);
 }
 
-/* Hand bytes to the UART, waiting for FIFO room instead of dropping. */
-static void feed(struct kvm *kvm, const uint8_t *buf, size_t len)
-{
-	while (len) {
-		size_t n = serial8250__receive(&kvm->uart, buf, len);
+/*
+ * Keys wait here while the guest's receive FIFO is full. The keyboard is
+ * read all the same, so Ctrl-A x works even when the guest reads nothing.
+ */
+#define INPUT_QUEUE 4096
+/* How often the keyboard is looked at while the guest is behind. */
+#define INPUT_POLL_MS 10
 
-		if (!n) {
-			/* Full: sleep until the guest reads (no polling). */
-			serial8250__wait_rx_room(&kvm->uart, 100);
+struct input {
+	struct kvm *kvm;
+	bool tty, escape;
+	size_t len;
+	unsigned long dropped;
+	uint8_t q[INPUT_QUEUE];
+};
+
+static void queue_byte(struct input *in, uint8_t byte)
+{
+	if (in->len < sizeof(in->q)) {
+		in->q[in->len++] = byte;
+		return;
+	}
+	if (!in->dropped++)
+		pr_warn("console input: the guest is not reading it; further keys are dropped");
+}
+
+/* Queue keys for the guest. False when the user asked to quit. */
+static bool take_keys(struct input *in, const uint8_t *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in->tty && in->escape) {
+			in->escape = false;
+			if (buf[i] == 'x' || buf[i] == 'X')
+				return false;
+			if (buf[i] != TERM_ESCAPE)
+				queue_byte(in, TERM_ESCAPE);
+		} else if (in->tty && buf[i] == TERM_ESCAPE) {
+			in->escape = true;
 			continue;
 		}
-		buf += n;
-		len -= n;
+		queue_byte(in, buf[i]);
 	}
+	return true;
+}
+
+/* Hand the UART what fits in its FIFO now. */
+static void flush_keys(struct input *in)
+{
+	size_t n = serial8250__receive(&in->kvm->uart, in->q, in->len);
+
+	if (!n)
+		return;
+	memmove(in->q, in->q + n, in->len - n);
+	in->len -= n;
+	if (!in->len)
+		in->dropped = 0;
+}
+
+/* Read the keyboard: > 0 bytes, 0 nothing yet, < 0 at EOF or error. */
+static ssize_t read_keys(struct input *in, uint8_t *buf, size_t size)
+{
+	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+	ssize_t n;
+
+	/* With keys queued, only look: the FIFO needs refilling too. */
+	if (in->len && poll(&pfd, 1, 0) <= 0)
+		return 0;
+	n = read(STDIN_FILENO, buf, size);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	return n > 0 ? n : -1;
 }
 
 static void *input_thread(void *arg)
 {
-	struct kvm *kvm = arg;
-	bool tty = termios_saved, escape = false;
-	uint8_t buf[64];
+	struct input *in = arg;
+	uint8_t buf[256];
+	bool eof = false;
+	ssize_t n;
 
 	pthread_setname_np(pthread_self(), "lkvm-input");
 	for (;;) {
-		ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
-		ssize_t i;
-
-		if (n < 0 && errno == EINTR)
+		if (in->len)
+			flush_keys(in);
+		if (eof && !in->len)
+			return NULL; /* the guest just gets no more input */
+		if (in->len)
+			serial8250__wait_rx_room(&in->kvm->uart, INPUT_POLL_MS);
+		if (eof)
 			continue;
-		if (n <= 0)
-			return NULL; /* EOF: the guest just gets no more input */
-		for (i = 0; i < n; i++) {
-			if (tty && escape) {
-				escape = false;
-				if (buf[i] == 'x' || buf[i] == 'X') {
-					term__restore();
-					fprintf(stderr,
-						"\nlkvm: Ctrl-A x: stopping the guest\n");
-					kvm__request_exit(kvm, 0);
-					return NULL;
-				}
-				if (buf[i] != TERM_ESCAPE)
-					feed(kvm,
-					     (const uint8_t[]){ TERM_ESCAPE },
-					     1);
-			} else if (tty && buf[i] == TERM_ESCAPE) {
-				escape = true;
-				continue;
-			}
-			feed(kvm, &buf[i], 1);
-		}
+		n = read_keys(in, buf, sizeof(buf));
+		if (n < 0)
+			eof = true;
+		else if (n > 0 && !take_keys(in, buf, (size_t)n))
+			break;
 	}
+	term__restore();
+	fprintf(stderr, "\nlkvm: Ctrl-A x: stopping the guest\n");
+	kvm__request_exit(in->kvm, 0);
+	return NULL;
 }
 
 void term__init(struct kvm *kvm)
 {
+	static struct input in;
 	pthread_t thread;
 
 	raw_mode();
-	if (pthread_create(&thread, NULL, input_thread, kvm))
+	in.kvm = kvm;
+	in.tty = termios_saved;
+	if (pthread_create(&thread, NULL, input_thread, &in))
 		die("cannot start the console input thread");
 	pthread_detach(thread);
 }

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #define ARM64_CORE_REG(x)                                      \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
@@ -210,8 +211,8 @@ static bool handle_system_event(struct kvm_cpu *cpu)
 		kvm__request_exit(kvm, 0);
 		return false;
 	case KVM_SYSTEM_EVENT_RESET:
-		/* In-kernel PSCI stopped every vCPU already. */
-		power__cpu_off(&kvm->power, cpu->id);
+		/* In-kernel PSCI stopped the other vCPUs in KVM already. */
+		power__all_off(&kvm->power);
 		if (kvm->cfg->reboot == REBOOT_EXIT)
 			kvm__request_exit(kvm, 0);
 		else
@@ -282,6 +283,21 @@ static void vcpu_loop(struct kvm_cpu *cpu)
 	}
 }
 
+/*
+ * KVM finishes an MMIO read (loads the register, steps the PC) on the next
+ * KVM_RUN, and KVM_ARM_VCPU_INIT does not cancel that: left pending, it
+ * would hit the vCPU's next boot. Finish it now with an immediate exit.
+ */
+static void complete_mmio(struct kvm_cpu *cpu)
+{
+	if (cpu->run->exit_reason != KVM_EXIT_MMIO)
+		return;
+	__atomic_store_n(&cpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	if (ioctl(cpu->fd, KVM_RUN, 0) == 0 || errno != EINTR)
+		pr_debug("vCPU %u: completing an MMIO exit: %s", cpu->id,
+			 strerror(errno));
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct kvm_cpu *cpu = arg;
@@ -335,6 +351,7 @@ static void *vcpu_thread(void *arg)
 			continue;
 		}
 		/* Powered off: reset now, while no CPU_ON waits for it. */
+		complete_mmio(cpu);
 		fresh = ioctl(cpu->fd, KVM_ARM_VCPU_INIT, &cpu->init) == 0;
 	}
 	return NULL;
@@ -403,28 +420,50 @@ void kvm_cpu__start_all(struct kvm *kvm)
 
 /* Get every vCPU out of KVM_RUN soon: immediate_exit closes the race
  * with a thread about to enter it, the signal interrupts one inside. */
+static void kick(struct kvm_cpu *cpu)
+{
+	if (cpu->run)
+		__atomic_store_n(&cpu->run->immediate_exit, 1,
+				 __ATOMIC_RELEASE);
+	pthread_kill(cpu->thread, SIG_KICK);
+}
+
 void kvm_cpu__kick_all(struct kvm *kvm)
 {
 	unsigned int i;
 
-	for (i = 0; i < kvm->nr_cpus; i++) {
-		struct kvm_cpu *cpu = &kvm->cpus[i];
-
-		if (cpu->run)
-			__atomic_store_n(&cpu->run->immediate_exit, 1,
-					 __ATOMIC_RELEASE);
-		pthread_kill(cpu->thread, SIG_KICK);
-	}
+	for (i = 0; i < kvm->nr_cpus; i++)
+		kick(&kvm->cpus[i]);
 }
+
+/* How often a vCPU thread that has not stopped yet is kicked again. */
+#define STOP_KICK_MS 100
 
 void kvm_cpu__stop_all(struct kvm *kvm)
 {
+	struct timespec ts;
 	unsigned int i;
 
 	power__shutdown(&kvm->power);
 	kvm_cpu__kick_all(kvm);
-	for (i = 0; i < kvm->nr_cpus; i++)
-		pthread_join(kvm->cpus[i].thread, NULL);
+	/*
+	 * A thread that was not yet in a blocking call (a console write to a
+	 * stalled reader, say) when the kick came gets another one.
+	 */
+	for (i = 0; i < kvm->nr_cpus; i++) {
+		for (;;) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += STOP_KICK_MS * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			if (pthread_timedjoin_np(kvm->cpus[i].thread, NULL,
+						 &ts) != ETIMEDOUT)
+				break;
+			kick(&kvm->cpus[i]);
+		}
+	}
 }
 
 /* Reboot in place: park every vCPU, reload RAM, power the boot vCPU on. */
@@ -434,6 +473,11 @@ void kvm__reboot(struct kvm *kvm)
 	power__all_off(&kvm->power);
 	kvm_cpu__kick_all(kvm);
 	power__wait_all_parked(&kvm->power);
+	if (kvm__exit_requested(kvm))
+		return; /* stopped meanwhile: the caller tears down */
+	/* All parked: a reset asked for by the old boot is this one. */
+	kvm__reset_done(kvm);
 	kvm__load_boot(kvm);
+	power__end_reset(&kvm->power);
 	kvm__start_psci(kvm);
 }

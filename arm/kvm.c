@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -166,6 +167,9 @@ void kvm__request_exit(struct kvm *kvm, int code)
 		pthread_cond_broadcast(&kvm->exit_cond);
 	}
 	pthread_mutex_unlock(&kvm->exit_lock);
+	/* Parked vCPU threads and a reboot waiting for them stop now. */
+	if (kvm->power.v)
+		power__shutdown(&kvm->power);
 }
 
 /* Seconds a panicking guest gets to print its trace before we stop it. */
@@ -184,6 +188,13 @@ void kvm__request_reset(struct kvm *kvm)
 	pthread_mutex_lock(&kvm->exit_lock);
 	kvm->reset_requested = true;
 	pthread_cond_broadcast(&kvm->exit_cond);
+	pthread_mutex_unlock(&kvm->exit_lock);
+}
+
+void kvm__reset_done(struct kvm *kvm)
+{
+	pthread_mutex_lock(&kvm->exit_lock);
+	kvm->reset_requested = false;
 	pthread_mutex_unlock(&kvm->exit_lock);
 }
 
@@ -254,16 +265,33 @@ void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level)
 		pr_warn("KVM_IRQ_LINE %u: %s", 32 + spi, strerror(errno));
 }
 
+/* Called with the UART's lock held, by the vCPU that wrote THR. */
 static void uart_tx(void *opaque, uint8_t byte)
 {
 	struct kvm *kvm = opaque;
+	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	ssize_t n;
 
 	if (panic_watch__feed(&kvm->panic_watch, byte))
 		kvm__guest_panicked(kvm);
-	do {
+	if (kvm->console_closed || kvm__exit_requested(kvm))
+		return;
+	/*
+	 * A slow reader slows the guest down (no output is lost), but the
+	 * kick (EINTR) of a stopping VM must not be retried forever.
+	 */
+	for (;;) {
 		n = write(STDOUT_FILENO, &byte, 1);
-	} while (n < 0 && errno == EINTR);
+		if (n == 1 || kvm__exit_requested(kvm))
+			return;
+		if (n < 0 && errno == EAGAIN)
+			poll(&pfd, 1, -1);
+		else if (n < 0 && errno != EINTR)
+			break;
+	}
+	kvm->console_closed = true;
+	pr_warn("console output: %s; the guest's further output is dropped",
+		strerror(errno));
 }
 
 static void uart_irq(void *opaque, int level)

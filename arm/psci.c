@@ -84,8 +84,11 @@ static void ops_system_reset(void *opaque, unsigned int vcpu)
 	struct kvm *kvm = opaque;
 
 	pr_info("vCPU %u: PSCI system reset", vcpu);
-	/* Park at once: the guest must not run on after asking for reset. */
-	power__cpu_off(&kvm->power, vcpu);
+	/*
+	 * Every vCPU off at once, and no CPU_ON from now on: the guest must
+	 * not run on (or wake vCPUs) after asking for a reset.
+	 */
+	power__all_off(&kvm->power);
 	if (kvm->cfg->reboot == REBOOT_EXIT)
 		kvm__request_exit(kvm, 0);
 	else
@@ -100,18 +103,6 @@ static int ops_cpu_suspend(void *opaque, unsigned int vcpu)
 	return kvm_cpu__set_mp_state(cpu, KVM_MP_STATE_SUSPENDED) ? -errno : 0;
 }
 
-static int ops_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
-			      uint64_t ctx)
-{
-	struct kvm_cpu *cpu = ops_cpu(opaque, vcpu);
-
-	if (kvm_cpu__set_mp_state(cpu, KVM_MP_STATE_SUSPENDED))
-		return -errno;
-	cpu->resume = (struct power_boot){ .entry = entry, .ctx = ctx };
-	cpu->resume_pending = true;
-	return 0;
-}
-
 static bool ops_big_endian(void *opaque, unsigned int vcpu)
 {
 	struct kvm_cpu *cpu = ops_cpu(opaque, vcpu);
@@ -120,6 +111,22 @@ static bool ops_big_endian(void *opaque, unsigned int vcpu)
 	if (kvm_cpu__get_reg(cpu, REG_SCTLR_EL1, &sctlr) < 0)
 		return false;
 	return sctlr & SCTLR_EL1_EE;
+}
+
+static int ops_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
+			      uint64_t ctx)
+{
+	struct kvm_cpu *cpu = ops_cpu(opaque, vcpu);
+
+	if (kvm_cpu__set_mp_state(cpu, KVM_MP_STATE_SUSPENDED))
+		return -errno;
+	cpu->resume = (struct power_boot){
+		.entry = entry,
+		.ctx = ctx,
+		.big_endian = ops_big_endian(opaque, vcpu),
+	};
+	cpu->resume_pending = true;
+	return 0;
 }
 
 static const struct psci_ops psci_ops = {
@@ -134,17 +141,22 @@ static const struct psci_ops psci_ops = {
 void kvm__setup_psci(struct kvm *kvm)
 {
 	struct kvm_config *cfg = kvm->cfg;
+	bool filter;
 
 	if (power__init(&kvm->power, kvm->nr_cpus))
 		die("out of memory");
 	hypercall__init(&kvm->hcall);
 
-	if (cfg->psci == PSCI_MODE_USER && !have_smccc_filter(kvm)) {
+	filter = have_smccc_filter(kvm);
+	if (cfg->psci == PSCI_MODE_USER && !filter) {
 		if (cfg->psci_explicit)
 			die("--psci user needs the KVM SMCCC filter (Linux 6.4 or newer); use --psci kernel on this host");
 		pr_warn("this host's KVM has no SMCCC filter (Linux < 6.4): PSCI stays in the kernel");
 		cfg->psci = PSCI_MODE_KERNEL;
 	}
+	/* Before 6.4, KVM does not take PSCI calls over SMC at all. */
+	if (cfg->conduit == PSCI_CONDUIT_SMC && !filter)
+		die("--psci-conduit smc needs the KVM SMCCC filter (Linux 6.4 or newer); use hvc on this host");
 	kvm->psci_user = cfg->psci == PSCI_MODE_USER;
 	if (!kvm->psci_user)
 		return;

@@ -82,8 +82,13 @@ int power__cpu_on(struct power_table *t, unsigned int target,
 
 	v = &t->v[target];
 	pthread_mutex_lock(&t->lock);
-	/* The state test and the transition are one step: one caller wins. */
-	if (v->state == POWER_OFF) {
+	/*
+	 * The state test and the transition are one step: one caller wins.
+	 * During a reset, a vCPU not yet parked must not wake another one.
+	 */
+	if (t->resetting) {
+		ret = -EBUSY;
+	} else if (v->state == POWER_OFF) {
 		set_state(v, POWER_ON_PENDING);
 		v->boot = *boot;
 		ret = 0;
@@ -207,6 +212,7 @@ void power__all_off(struct power_table *t)
 
 	/* Parked threads need no wake-up: OFF is what they wait through. */
 	pthread_mutex_lock(&t->lock);
+	t->resetting = true;
 	for (i = 0; i < t->nr; i++)
 		set_state(&t->v[i], POWER_OFF);
 	pthread_mutex_unlock(&t->lock);
@@ -217,6 +223,13 @@ void power__wait_all_parked(struct power_table *t)
 	pthread_mutex_lock(&t->lock);
 	while (t->nr_parked < t->nr && !t->shutdown)
 		pthread_cond_wait(&t->parked_cond, &t->lock);
+	pthread_mutex_unlock(&t->lock);
+}
+
+void power__end_reset(struct power_table *t)
+{
+	pthread_mutex_lock(&t->lock);
+	t->resetting = false;
 	pthread_mutex_unlock(&t->lock);
 }
 

@@ -5,15 +5,23 @@
 
 static const char marker[] = "Kernel panic - not syncing";
 
+/* Where a kernel message line begins: line start, or after "] ". */
+static bool at_line_start(const struct panic_watch *w)
+{
+	return w->prev == 0 || w->prev == '\n' || w->prev == '\r' ||
+	       (w->prev == ' ' && w->prev2 == ']');
+}
+
 bool panic_watch__feed(struct panic_watch *w, uint8_t byte)
 {
 	if (w->seen)
 		return false;
-	/* 'K' occurs only at the start of the marker, so restarting is exact. */
-	if (byte == (uint8_t)marker[w->matched])
+	if (w->matched && byte == (uint8_t)marker[w->matched])
 		w->matched++;
 	else
-		w->matched = byte == (uint8_t)marker[0] ? 1 : 0;
+		w->matched = at_line_start(w) && byte == (uint8_t)marker[0];
+	w->prev2 = w->prev;
+	w->prev = byte;
 	if (w->matched == sizeof(marker) - 1) {
 		w->seen = true;
 		return true;

@@ -53,6 +53,7 @@ struct kvm {
 	struct serial8250 uart;
 	struct pvpanic pvpanic;
 	struct panic_watch panic_watch; /* under the UART's lock */
+	bool console_closed; /* stdout failed: output dropped (UART lock) */
 	struct boot_layout boot;
 	int kernel_fd;
 	uint64_t kernel_size;
@@ -85,6 +86,8 @@ void kvm__init(struct kvm *kvm, struct kvm_config *cfg);
 void *kvm__guest_ptr(struct kvm *kvm, uint64_t gpa, uint64_t len);
 void kvm__request_exit(struct kvm *kvm, int code);
 void kvm__request_reset(struct kvm *kvm);
+/* The reset is under way (every vCPU parked): a new request may come. */
+void kvm__reset_done(struct kvm *kvm);
 void kvm__guest_panicked(struct kvm *kvm);
 /* Main thread: the next event; *code is the exit status for EXIT. */
 enum kvm_event kvm__wait_event(struct kvm *kvm, int *code);

@@ -7,10 +7,14 @@
 
 /*
  * Spots Linux's "Kernel panic - not syncing" in the console stream, for
- * guests whose kernel has no pvpanic driver (Debian's has none). Pure.
+ * guests whose kernel has no pvpanic driver (Debian's has none). Only at
+ * the start of a line or right after printk's "[ time] " prefix, so a
+ * shell command or file that merely contains the words does not count.
+ * Pure.
  */
 struct panic_watch {
 	unsigned int matched; /* bytes of the marker matched so far */
+	uint8_t prev, prev2; /* the last two bytes (0: none yet) */
 	bool seen;
 };
 

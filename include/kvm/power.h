@@ -42,6 +42,7 @@ struct power_table {
 	pthread_cond_t parked_cond;
 	unsigned int nr;
 	unsigned int nr_parked;
+	bool resetting; /* from power__all_off() to power__end_reset() */
 	bool shutdown;
 	struct power_vcpu *v;
 };
@@ -49,7 +50,10 @@ struct power_table {
 int power__init(struct power_table *t, unsigned int nr);
 void power__destroy(struct power_table *t);
 
-/* CPU_ON: OFF -> ON_PENDING and wake the target. 0, or -EALREADY. */
+/*
+ * CPU_ON: OFF -> ON_PENDING and wake the target. 0, -EALREADY, or -EBUSY
+ * while the machine resets (the caller is being reset too).
+ */
 int power__cpu_on(struct power_table *t, unsigned int target,
 		  const struct power_boot *boot);
 /* CPU_OFF by the vCPU itself, and the reset path: -> OFF. */
@@ -68,10 +72,15 @@ bool power__mark_on(struct power_table *t, unsigned int self);
 /* Should a running vCPU leave KVM_RUN and park (not ON, or shutdown)? */
 bool power__should_park(struct power_table *t, unsigned int self);
 
-/* Machine side (reset): every vCPU -> OFF. The caller then kicks the
- * running ones out of KVM_RUN and waits for all threads to park. */
+/*
+ * Machine side (reset): every vCPU -> OFF, and CPU_ON refused until
+ * power__end_reset(). The caller then kicks the running ones out of
+ * KVM_RUN and waits for all threads to park (or for a shutdown).
+ */
 void power__all_off(struct power_table *t);
 void power__wait_all_parked(struct power_table *t);
+/* The reset is over: CPU_ON works again (the next boot's power-on). */
+void power__end_reset(struct power_table *t);
 /* Stop: every waiting thread returns -ESHUTDOWN, now and later. */
 void power__shutdown(struct power_table *t);
 

@@ -38,6 +38,7 @@ enum cmd {
 	CMD_RACE, /* arg: target, entry, ctx, go token */
 	CMD_OFF,
 	CMD_SUSPEND, /* arg: function ID, use the GIC */
+	CMD_STORM, /* arg: target, entry: CPU_ON it forever */
 };
 
 /* Written by vCPU 0: cmd_seq, cmd, arg. Everything else by the CPU. */
@@ -415,6 +416,13 @@ static void run_command(struct cpu_slot *s, u64 seq)
 		WRITE_ONCE(s->res[0], smccc_call(PSCI_CPU_OFF, 0, 0, 0));
 		ack(s, seq);
 		break;
+	case CMD_STORM:
+		WRITE_ONCE(s->ready_seq, seq);
+		dsb();
+		sev();
+		for (;;)
+			smccc_call(PSCI_CPU_ON64, READ_ONCE(s->arg[0]),
+				   READ_ONCE(s->arg[1]), 0);
 	case CMD_SUSPEND:
 		suspend_test((u32)READ_ONCE(s->arg[0]),
 			     (int)READ_ONCE(s->arg[1]), s->res);
@@ -1541,6 +1549,43 @@ static void test_system_suspend_resume(void)
 	check_end();
 }
 
+/*
+ * Boot 1 resets while vCPUs 1 and 2 keep calling CPU_ON on vCPU 3, whose
+ * entry never turns itself off: a CPU_ON that lands while the machine
+ * resets must not start vCPU 3 again (a reboot would wait for it forever).
+ * Boot 2 coming up, with vCPU 3 OFF, is the proof.
+ */
+static void start_cpu_on_storm(void)
+{
+	u64 seq;
+	int i;
+
+	check_begin("system-reset-cpu-on-storm");
+	if (!secondaries_ok) {
+		check_fail("needs 4 vCPUs");
+		check_end();
+		return;
+	}
+	if (psci(PSCI_AFFINITY_INFO64, cpu_aff(3), 0, 0) != AFF_OFF &&
+	    !cpu_off(3)) {
+		check_end();
+		return;
+	}
+	for (i = 1; i <= 2; i++) {
+		if (psci(PSCI_AFFINITY_INFO64, cpu_aff(i), 0, 0) != AFF_ON) {
+			check_fail("vCPU %d is not on", i);
+			continue;
+		}
+		seq = post(i, CMD_STORM, cpu_aff(3), (u64)secondary_entry, 0,
+			   0);
+		if (!wait_ready(i, seq, WAIT_MS))
+			check_fail("vCPU %d did not take the command", i);
+	}
+	if (poll_affinity(3, AFF_ON, WAIT_MS) != AFF_ON)
+		check_fail("vCPU 3 did not come on");
+	check_end();
+}
+
 /* Boot 2: what SYSTEM_RESET must have done. */
 static void test_system_reset(u64 el, u64 daif, u64 sctlr)
 {
@@ -1626,6 +1671,7 @@ void primary_main(u64 dtb, u64 load_addr, u64 el, u64 daif, u64 sctlr)
 
 	if (boot_count == 1) {
 		run_checks();
+		start_cpu_on_storm();
 		WRITE_ONCE(reload_marker, RELOAD_MARKER_DIRTY);
 		dsb();
 		printk("GUEST-RESETTING\n");

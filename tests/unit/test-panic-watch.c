@@ -38,12 +38,28 @@ static void ignores_near_misses(struct test_ctx *t)
 	CHECK(t, !w.seen);
 }
 
-static void restarts_on_k(struct test_ctx *t)
+static void line_start_only(struct test_ctx *t)
 {
 	struct panic_watch w = { 0 };
 
-	/* A partial match broken by a new 'K' must restart there. */
-	CHECK_EQ(t, feed(&w, "KerKernel panic - not syncing"), 1);
+	/* At the very start, after a newline, after the printk prefix. */
+	CHECK_EQ(t, feed(&w, "Kernel panic - not syncing"), 1);
+	w = (struct panic_watch){ 0 };
+	CHECK_EQ(t, feed(&w, "boot\r\nKernel panic - not syncing"), 1);
+	w = (struct panic_watch){ 0 };
+	CHECK_EQ(t, feed(&w, "[    2.5][    T1] Kernel panic - not syncing"),
+		 1);
+
+	/* Not in the middle of a line: a shell echo, a grep of a log. */
+	w = (struct panic_watch){ 0 };
+	CHECK_EQ(t, feed(&w, "~ # echo Kernel panic - not syncing\r\n"), 0);
+	CHECK_EQ(t, feed(&w, "log: Kernel panic - not syncing\r\n"), 0);
+	CHECK_EQ(t, feed(&w, "x]Kernel panic - not syncing\r\n"), 0);
+	/* A broken match does not restart mid-line... */
+	CHECK_EQ(t, feed(&w, "KerKernel panic - not syncing\r\n"), 0);
+	/* ...but the next line starts afresh. */
+	CHECK_EQ(t, feed(&w, "[ 1.0] Ker\n[ 1.1] Kernel panic - not syncing"),
+		 1);
 }
 
 static unsigned int events_seen;
@@ -74,4 +90,4 @@ static void pvpanic_device(struct test_ctx *t)
 }
 
 TEST_SUITE(panic_watch, TEST(spots_panic_line), TEST(ignores_near_misses),
-	   TEST(restarts_on_k), TEST(pvpanic_device));
+	   TEST(line_start_only), TEST(pvpanic_device));

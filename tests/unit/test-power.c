@@ -184,6 +184,14 @@ static void all_off(struct test_ctx *t)
 	/* The discarded boot of vCPU 2 cannot complete. */
 	CHECK(t, !power__mark_on(&pt, 2));
 	CHECK_EQ(t, power__get(&pt, 2), POWER_OFF);
+
+	/* A vCPU still finishing a CPU_ON cannot wake anyone mid-reset... */
+	CHECK_EQ(t, power__cpu_on(&pt, 3, &b), -EBUSY);
+	CHECK_EQ(t, power__get(&pt, 3), POWER_OFF);
+	/* ...until the machine starts its next boot. */
+	power__end_reset(&pt);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK_EQ(t, power__get(&pt, 0), POWER_ON_PENDING);
 	power__destroy(&pt);
 }
 
@@ -274,6 +282,7 @@ static void reset_discards_pending_boot(struct test_ctx *t)
 	CHECK_EQ(t, power__cpu_on(&pt, 1, &old), 0);
 	power__all_off(&pt);
 	CHECK(t, !power__mark_on(&pt, 1));
+	power__end_reset(&pt);
 
 	/* The thread now parks and only the fresh boot wakes it. */
 	waiter_start(&w, &pt, 1);

@@ -142,6 +142,63 @@ else
 	pass sigterm-teardown
 fi
 
+# ---- 3c. a console reader that stalls, or goes away ----------------------
+# The guest prints without end. A reader that stops reading blocks lkvm's
+# console output (nothing is lost), but SIGTERM must still stop it; a reader
+# that exits costs one warning, not a death by SIGPIPE.
+# shellcheck disable=SC2016 # expanded by the guest's shell
+SPEW='lkvm_cmd="echo READY-SPEW; while :; do echo 0123456789abcdef0123456789abcdef0123456789abcdef; done"'
+console_reader() { # NAME STALL(1) | EXIT(0)
+	_cr_f=$W/$1.fifo
+	rm -f "$_cr_f" "$W/$1.ready"
+	mkfifo "$_cr_f"
+	(
+		while IFS= read -r _l; do
+			case $_l in READY-SPEW*) break ;; esac
+		done
+		: >"$W/$1.ready"
+		[ "$2" = 1 ] && exec sleep 100000
+	) <"$_cr_f" &
+	_cr_reader=$!
+	# shellcheck disable=SC2046 # guest_args is a word list
+	"$LKVM" run -c 2 -m 256 $(guest_args) -p "$SPEW" \
+		>"$_cr_f" 2>"$W/$1.err" </dev/null &
+	_cr_pid=$!
+	_cr_i=0
+	while [ "$_cr_i" -lt "$BOOT_TIMEOUT" ] && [ ! -e "$W/$1.ready" ] &&
+		kill -0 "$_cr_pid" 2>/dev/null; do
+		sleep 1
+		_cr_i=$((_cr_i + 1))
+	done
+	sleep 5 # the pipe fills up, or the write fails
+	stop_lkvm "$_cr_pid"
+	_cr_rc=$?
+	kill "$_cr_reader" 2>/dev/null
+	wait "$_cr_reader" 2>/dev/null
+	if [ ! -e "$W/$1.ready" ]; then
+		fail "$1" "the guest never got ready (lkvm status $_cr_rc)"
+		show_tail "$W/$1.err"
+		return 1
+	elif [ "$_cr_rc" = 124 ]; then
+		fail "$1" "lkvm still running 30 s after SIGTERM"
+		return 1
+	elif [ "$_cr_rc" != 143 ]; then
+		fail "$1" "lkvm exited $_cr_rc after SIGTERM, expected 143"
+		show_tail "$W/$1.err" 5
+		return 1
+	fi
+	return 0
+}
+console_reader console-stalled-sigterm 1 && pass console-stalled-sigterm
+if console_reader console-closed 0; then
+	if grep -q 'console output: ' "$W/console-closed.err"; then
+		pass console-closed
+	else
+		fail console-closed "no 'console output:' warning on stderr"
+		show_tail "$W/console-closed.err" 5
+	fi
+fi
+
 # ---- 4. bad input --------------------------------------------------------
 # check_bad NAME [--kvm] RC: judges $W/NAME.err. --kvm: the message must
 # mention kvm (after the "lkvm: " prefix).

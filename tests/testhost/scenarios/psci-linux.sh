@@ -10,7 +10,7 @@ CYCLES=20
 
 # The guest's first boot hotplugs and reboots; the second reports and ends.
 # shellcheck disable=SC2016 # expanded by the guest's shell
-GUEST_CMD='lkvm_cmd="n=$(tail -c1 /proc/device-tree/chosen/lkvm,boot-count | od -An -tu1); echo BOOTNO=$n ONLINE=$(cat /sys/devices/system/cpu/online); if [ $n = 1 ]; then f=0; for i in $(seq '$CYCLES'); do for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); echo 1 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); done; done; echo HOTPLUG-FAILS=$f AFTER=$(cat /sys/devices/system/cpu/online); reboot -f; fi"'
+GUEST_CMD='lkvm_cmd="n=$(tail -c1 /proc/device-tree/chosen/lkvm,boot-count | od -An -tu1); echo BOOTNO=$n ONLINE=$(cat /sys/devices/system/cpu/online); if [ $n = 1 ]; then f=0; for i in $(seq '$CYCLES'); do for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); echo 1 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); done; done; echo HOTPLUG-FAILS=$f AFTER=$(cat /sys/devices/system/cpu/online); sleep 1; reboot -f; fi"'
 
 linux_psci() { # MODE
 	mode=$1 p=psci-$1
@@ -33,7 +33,10 @@ linux_psci() { # MODE
 	fi
 
 	# Anchored: the kernel echoes its command line, which has the markers.
-	hp=$(tr -d '\r' <"$out" | grep '^HOTPLUG-FAILS=' | head -n 1)
+	# Only the fields: a kernel message may still share the line.
+	hp=$(tr -d '\r' <"$out" |
+		sed -n 's/^\(HOTPLUG-FAILS=[0-9]* AFTER=[0-9,-]*\).*/\1/p' |
+		head -n 1)
 	ons=$(grep -c 'CPU_ON64(' "$err")
 	offs=$(grep -c 'CPU_OFF(' "$err")
 	if [ "$hp" != "HOTPLUG-FAILS=0 AFTER=0-3" ]; then
