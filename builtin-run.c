@@ -80,13 +80,15 @@ static void *signal_thread(void *arg)
 	stop_signals(&set);
 	if (sigwait(&set, &sig))
 		return NULL;
-	pr_info("%s: stopping the guest", strsignal(sig));
 	kvm__request_exit(kvm, 128 + sig);
-	/* A second one means the clean stop is not good enough: go now. */
+	pr_info("%s: stopping the guest", strsignal(sig));
+	/*
+	 * A second one means the clean stop is not good enough: go now,
+	 * without stdio (its lock or a stalled stderr could hold us).
+	 */
 	while (sigwait(&set, &sig))
 		;
 	term__restore();
-	fprintf(stderr, "lkvm: %s again: exiting at once\n", strsignal(sig));
 	_exit(128 + sig);
 }
 

@@ -122,8 +122,11 @@ static ssize_t read_keys(struct input *in, uint8_t *buf, size_t size)
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	ssize_t n;
 
-	/* With keys queued, only look: the FIFO needs refilling too. */
-	if (in->len && poll(&pfd, 1, 0) <= 0)
+	/*
+	 * With keys queued, only look (the FIFO needs refilling too), and
+	 * only on a terminal: piped input just waits for the guest.
+	 */
+	if (in->len && (!in->tty || poll(&pfd, 1, 0) <= 0))
 		return 0;
 	n = read(STDIN_FILENO, buf, size);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))

@@ -356,6 +356,25 @@ int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	return 0;
 }
 
+/*
+ * The input side never waits long for the lock: a vCPU may hold it while
+ * its output write blocks on a stalled reader, and the input thread must
+ * stay free to see the user's quit key. 0 on success.
+ */
+static int lock_within(struct serial8250 *s, unsigned int ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += ms / 1000;
+	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
+	return pthread_mutex_timedlock(&s->lock, &deadline);
+}
+
 size_t serial8250__receive(struct serial8250 *s, const uint8_t *buf, size_t len)
 {
 	size_t n, i;
@@ -363,7 +382,8 @@ size_t serial8250__receive(struct serial8250 *s, const uint8_t *buf, size_t len)
 	if (!s || !buf)
 		return 0;
 
-	pthread_mutex_lock(&s->lock);
+	if (lock_within(s, SERIAL8250_INPUT_LOCK_MS))
+		return 0;
 	n = rx_room_locked(s);
 	if (n > len)
 		n = len;
@@ -402,7 +422,8 @@ size_t serial8250__wait_rx_room(struct serial8250 *s, unsigned int timeout_ms)
 		deadline.tv_nsec -= 1000000000L;
 	}
 
-	pthread_mutex_lock(&s->lock);
+	if (lock_within(s, timeout_ms))
+		return 0;
 	s->room_waiters++;
 	for (;;) {
 		room = rx_room_locked(s);

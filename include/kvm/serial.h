@@ -131,14 +131,18 @@ int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
  * and returns that count, 0 when full. Nothing is dropped: the caller keeps
  * what was not taken and tries again (see serial8250__wait_rx_room).
  * In loopback mode the serial input is disconnected, so this returns 0.
+ * Also 0 when the UART stayed busy for SERIAL8250_INPUT_LOCK_MS (a vCPU
+ * blocked writing output holds it): the input side never blocks for long.
  */
+#define SERIAL8250_INPUT_LOCK_MS 10
 size_t serial8250__receive(struct serial8250 *s, const uint8_t *buf,
 			   size_t len);
 /* Bytes serial8250__receive() would take now. */
 size_t serial8250__rx_room(struct serial8250 *s);
 /*
- * Waits up to timeout_ms for room in the RX FIFO; returns the room, 0 on
- * timeout. Lets the input thread sleep instead of polling.
+ * Waits up to timeout_ms for room in the RX FIFO (and for the UART's lock);
+ * returns the room, 0 on timeout. Lets the input thread sleep instead of
+ * polling.
  */
 size_t serial8250__wait_rx_room(struct serial8250 *s, unsigned int timeout_ms);
 

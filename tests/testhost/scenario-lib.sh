@@ -178,16 +178,24 @@ start_lkvm() {
 	grep -q "^$_sl_mark" "$_sl_out" && kill -0 "$LKVM_PID" 2>/dev/null
 }
 
+# running PID: PID exists and is not a zombie waiting to be reaped.
+running() {
+	kill -0 "$1" 2>/dev/null || return 1
+	read -r _r_pid _r_comm _r_state _r_rest <"/proc/$1/stat" 2>/dev/null ||
+		return 1
+	[ "$_r_state" != Z ]
+}
+
 # stop_lkvm PID: SIGTERM, up to 30 s to exit, then SIGKILL. Returns its exit
 # status, or 124 if it had to be killed.
 stop_lkvm() {
 	kill -TERM "$1" 2>/dev/null
 	_st_i=0
-	while [ "$_st_i" -lt 30 ] && kill -0 "$1" 2>/dev/null; do
+	while [ "$_st_i" -lt 30 ] && running "$1"; do
 		sleep 1
 		_st_i=$((_st_i + 1))
 	done
-	if kill -0 "$1" 2>/dev/null; then
+	if running "$1"; then
 		kill -KILL "$1" 2>/dev/null
 		wait "$1" 2>/dev/null
 		return 124

@@ -633,9 +633,54 @@ static void threaded_rx(struct test_ctx *t)
 	serial8250__destroy(&st.s);
 }
 
+/* A thread that holds the UART's lock, as a vCPU blocked on output does. */
+struct holder {
+	struct serial8250 *s;
+	atomic_int state; /* 1: holding, 2: let go */
+};
+
+static void *hold_uart_lock(void *arg)
+{
+	struct holder *h = arg;
+
+	pthread_mutex_lock(&h->s->lock);
+	atomic_store(&h->state, 1);
+	while (atomic_load(&h->state) != 2)
+		sched_yield();
+	pthread_mutex_unlock(&h->s->lock);
+	return NULL;
+}
+
+static void input_never_blocks(struct test_ctx *t)
+{
+	struct serial8250 s;
+	struct rec r;
+	struct holder h = { .s = &s };
+	pthread_t thread;
+
+	if (!setup(t, &s, &r))
+		return;
+	if (pthread_create(&thread, NULL, hold_uart_lock, &h)) {
+		CHECK(t, 0);
+		serial8250__destroy(&s);
+		return;
+	}
+	while (atomic_load(&h.state) != 1)
+		sched_yield();
+	/* Busy: nothing taken, nothing lost, and both calls come back. */
+	CHECK_EQ(t, feed(&s, "ab"), 0);
+	CHECK_EQ(t, serial8250__wait_rx_room(&s, 5), 0);
+	atomic_store(&h.state, 2);
+	pthread_join(thread, NULL);
+	CHECK_EQ(t, feed(&s, "ab"), 2);
+	CHECK_EQ(t, rd(&s, UART_RBR), 'a');
+	CHECK_EQ(t, rd(&s, UART_RBR), 'b');
+	serial8250__destroy(&s);
+}
+
 TEST_SUITE(serial, TEST(reset_values), TEST(init_null_ops),
 	   TEST(thr_tx_in_order), TEST(divisor_latch), TEST(scratch),
 	   TEST(rx_fifo), TEST(iir_priority), TEST(thre_pending),
 	   TEST(thre_etbei_rising), TEST(irq_levels), TEST(loopback),
 	   TEST(fcr_fifo), TEST(odd_accesses), TEST(lsr_never_ff),
-	   TEST(threaded_rx));
+	   TEST(threaded_rx), TEST(input_never_blocks));

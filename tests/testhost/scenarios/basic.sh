@@ -148,15 +148,22 @@ fi
 # that exits costs one warning, not a death by SIGPIPE.
 # shellcheck disable=SC2016 # expanded by the guest's shell
 SPEW='lkvm_cmd="echo READY-SPEW; while :; do echo 0123456789abcdef0123456789abcdef0123456789abcdef; done"'
+# blocked_in_write PID: a thread of PID sits in write(1, ...) (arm64: 64).
+blocked_in_write() {
+	grep -q '^64 0x1 ' /proc/"$1"/task/*/syscall 2>/dev/null
+}
 console_reader() { # NAME STALL(1) | EXIT(0)
 	_cr_f=$W/$1.fifo
 	rm -f "$_cr_f" "$W/$1.ready"
 	mkfifo "$_cr_f"
 	(
 		while IFS= read -r _l; do
-			case $_l in READY-SPEW*) break ;; esac
+			case $_l in READY-SPEW*)
+				: >"$W/$1.ready"
+				break
+				;;
+			esac
 		done
-		: >"$W/$1.ready"
 		[ "$2" = 1 ] && exec sleep 100000
 	) <"$_cr_f" &
 	_cr_reader=$!
@@ -170,7 +177,21 @@ console_reader() { # NAME STALL(1) | EXIT(0)
 		sleep 1
 		_cr_i=$((_cr_i + 1))
 	done
-	sleep 5 # the pipe fills up, or the write fails
+	if [ "$2" = 1 ]; then
+		# Only a write that really blocks makes the test mean something.
+		_cr_blocked=
+		_cr_i=0
+		while [ "$_cr_i" -lt 60 ] && [ -e "$W/$1.ready" ]; do
+			if blocked_in_write "$_cr_pid"; then
+				sleep 1
+				blocked_in_write "$_cr_pid" && _cr_blocked=1 && break
+			fi
+			sleep 1
+			_cr_i=$((_cr_i + 1))
+		done
+	else
+		sleep 5 # the write fails once the reader is gone
+	fi
 	stop_lkvm "$_cr_pid"
 	_cr_rc=$?
 	kill "$_cr_reader" 2>/dev/null
@@ -178,6 +199,9 @@ console_reader() { # NAME STALL(1) | EXIT(0)
 	if [ ! -e "$W/$1.ready" ]; then
 		fail "$1" "the guest never got ready (lkvm status $_cr_rc)"
 		show_tail "$W/$1.err"
+		return 1
+	elif [ "$2" = 1 ] && [ -z "$_cr_blocked" ]; then
+		fail "$1" "no lkvm thread was seen blocked writing to stdout (/proc/<pid>/task/*/syscall)"
 		return 1
 	elif [ "$_cr_rc" = 124 ]; then
 		fail "$1" "lkvm still running 30 s after SIGTERM"
