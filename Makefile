@@ -64,6 +64,11 @@ $(LKVM_OUT)/%.o: %.c
 $(LKVM_OUT)/lkvm: $(LKVM_OBJS)
 	$(CC) $(LKVM_LDFLAGS) -o $@ $^ -lfdt -lpthread
 
+# A pty driver for the console tests in the test host (not part of lkvm).
+$(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -71,7 +76,7 @@ FORCE:
 lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		$(BUILD)/arm64/lkvm
+		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun
 
 # Freestanding arm64 test and benchmark guests (cross-built).
 guests:
