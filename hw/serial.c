@@ -356,6 +356,19 @@ int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	return 0;
 }
 
+/* *ts = now + ms on the given clock. */
+static void deadline_after(clockid_t clock, unsigned int ms,
+			   struct timespec *ts)
+{
+	clock_gettime(clock, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 /*
  * The input side never waits long for the lock: a vCPU may hold it while
  * its output write blocks on a stalled reader, and the input thread must
@@ -365,13 +378,7 @@ static int lock_within(struct serial8250 *s, unsigned int ms)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += ms / 1000;
-	deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
+	deadline_after(CLOCK_REALTIME, ms, &deadline);
 	return pthread_mutex_timedlock(&s->lock, &deadline);
 }
 
@@ -414,14 +421,7 @@ size_t serial8250__wait_rx_room(struct serial8250 *s, unsigned int timeout_ms)
 	if (!s)
 		return 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (deadline.tv_nsec >= 1000000000L) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000L;
-	}
-
+	deadline_after(CLOCK_MONOTONIC, timeout_ms, &deadline);
 	if (lock_within(s, timeout_ms))
 		return 0;
 	s->room_waiters++;
