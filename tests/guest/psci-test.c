@@ -7,7 +7,8 @@
  * the virtual counter.
  *
  * Boot 1 runs the checks and ends with SYSTEM_RESET; boot 2 (lkvm,boot-count
- * in /chosen) checks the reset and ends with SYSTEM_OFF.
+ * in /chosen) checks the reset, starts vCPU 1 and ends with a warm
+ * SYSTEM_RESET2; boot 3 checks that reset and ends with SYSTEM_OFF.
  */
 #include "guest.h"
 
@@ -1586,12 +1587,12 @@ static void start_cpu_on_storm(void)
 	check_end();
 }
 
-/* Boot 2: what SYSTEM_RESET must have done. */
-static void test_system_reset(u64 el, u64 daif, u64 sctlr)
+/* Boots 2 and 3: what SYSTEM_RESET (SYSTEM_RESET2) must have done. */
+static void test_system_reset(const char *name, u64 el, u64 daif, u64 sctlr)
 {
 	int i;
 
-	check_begin("system-reset");
+	check_begin(name);
 	if (READ_ONCE(reload_marker) != RELOAD_MARKER_ORIG)
 		check_fail(
 			"RAM not reloaded from the image: .data marker 0x%lx",
@@ -1638,6 +1639,29 @@ static void run_checks(void)
 	test_system_suspend_resume();
 }
 
+/* Boot 2 ends here: a warm SYSTEM_RESET2 with vCPU 1 running. */
+static void warm_reset(void)
+{
+	u64 old;
+	s64 r;
+
+	if (secondaries_ok) {
+		old = boots_of(1);
+		r = psci(PSCI_CPU_ON64, cpu_aff(1), (u64)secondary_entry, 0);
+		if (r != PSCI_SUCCESS || !wait_boot(1, old, WAIT_MS))
+			report("system-reset2-warm",
+			       "vCPU 1 did not start before the reset: %ld", r);
+	}
+	WRITE_ONCE(reload_marker, RELOAD_MARKER_DIRTY);
+	dsb();
+	printk("GUEST-WARM-RESETTING\n");
+	r = psci(PSCI_SYSTEM_RESET2, 0 /* SYSTEM_WARM_RESET */, 0, 0);
+	printk("FAIL " PFX
+	       "system-reset2-warm: SYSTEM_RESET2 returned %ld (%s)\n",
+	       r, psci_err_name(r));
+	system_off();
+}
+
 void primary_main(u64 dtb, u64 load_addr, u64 el, u64 daif, u64 sctlr)
 {
 	u32 boot_count;
@@ -1681,7 +1705,10 @@ void primary_main(u64 dtb, u64 load_addr, u64 el, u64 daif, u64 sctlr)
 		       i, psci_err_name(i));
 		system_off();
 	} else if (boot_count == 2) {
-		test_system_reset(el, daif, sctlr);
+		test_system_reset("system-reset", el, daif, sctlr);
+		warm_reset();
+	} else if (boot_count == 3) {
+		test_system_reset("system-reset2-warm", el, daif, sctlr);
 	} else {
 		report("system-reset", "unexpected lkvm,boot-count %u",
 		       boot_count);

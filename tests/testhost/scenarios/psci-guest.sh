@@ -1,9 +1,10 @@
 #!/bin/sh
 # PSCI conformance guests (tests/guest): a freestanding guest checks every
 # PSCI function from inside the VM, once over HVC and once over SMC, and
-# prints its own PASS/FAIL lines on the console. Each run boots twice (the
-# guest calls SYSTEM_RESET on boot 1; lkvm reboots it in place) and ends
-# with SYSTEM_OFF, which must make lkvm exit 0.
+# prints its own PASS/FAIL lines on the console. Each run boots three times
+# (the guest calls SYSTEM_RESET on boot 1 and a warm SYSTEM_RESET2 on boot
+# 2; lkvm reboots it in place each time) and ends with SYSTEM_OFF, which
+# must make lkvm exit 0.
 # Needs $GUEST_DIR/psci-hvc.img and psci-smc.img (make -C tests/guest).
 . "${SCENARIO_LIB:-$(dirname "$0")/../scenario-lib.sh}"
 
@@ -43,11 +44,14 @@ psci_guest() { # CONDUIT
 	boots=$(sed -n "s/.*GUEST-BOOT $name boot-count=\([0-9]*\).*/\1/p" "$txt" |
 		tr '\n' ' ')
 	boots=${boots% }
-	[ "$boots" = "1 2" ] ||
-		bad="$bad; boot counts seen: '${boots:-none}', expected '1 2'"
+	[ "$boots" = "1 2 3" ] ||
+		bad="$bad; boot counts seen: '${boots:-none}', expected '1 2 3'"
 	nreset=$(grep -c GUEST-RESETTING "$txt")
 	[ "$nreset" = 1 ] ||
 		bad="$bad; GUEST-RESETTING printed $nreset times, expected once"
+	nreset=$(grep -c GUEST-WARM-RESETTING "$txt")
+	[ "$nreset" = 1 ] ||
+		bad="$bad; GUEST-WARM-RESETTING printed $nreset times, expected once"
 	grep -q GUEST-DONE "$txt" || bad="$bad; no GUEST-DONE"
 	if [ "$rc" = 124 ]; then
 		bad="$bad; lkvm did not exit within ${PSCI_GUEST_TIMEOUT}s"
