@@ -15,7 +15,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <time.h>
 
 #define ARM64_CORE_REG(x)                                      \
 	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE | \
@@ -452,12 +451,7 @@ void kvm_cpu__stop_all(struct kvm *kvm)
 	 */
 	for (i = 0; i < kvm->nr_cpus; i++) {
 		for (;;) {
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += STOP_KICK_MS * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			time__deadline_ms(CLOCK_REALTIME, STOP_KICK_MS, &ts);
 			if (pthread_timedjoin_np(kvm->cpus[i].thread, NULL,
 						 &ts) != ETIMEDOUT)
 				break;

@@ -16,6 +16,7 @@
  *  - the baud rate and line settings are stored but have no effect.
  */
 #include "kvm/serial.h"
+#include "kvm/util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -356,19 +357,6 @@ int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 	return 0;
 }
 
-/* *ts = now + ms on the given clock. */
-static void deadline_after(clockid_t clock, unsigned int ms,
-			   struct timespec *ts)
-{
-	clock_gettime(clock, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 /*
  * The input side never waits long for the lock: a vCPU may hold it while
  * its output write blocks on a stalled reader, and the input thread must
@@ -378,7 +366,7 @@ static int lock_within(struct serial8250 *s, unsigned int ms)
 {
 	struct timespec deadline;
 
-	deadline_after(CLOCK_REALTIME, ms, &deadline);
+	time__deadline_ms(CLOCK_REALTIME, ms, &deadline);
 	return pthread_mutex_timedlock(&s->lock, &deadline);
 }
 
@@ -421,7 +409,7 @@ size_t serial8250__wait_rx_room(struct serial8250 *s, unsigned int timeout_ms)
 	if (!s)
 		return 0;
 
-	deadline_after(CLOCK_MONOTONIC, timeout_ms, &deadline);
+	time__deadline_ms(CLOCK_MONOTONIC, timeout_ms, &deadline);
 	if (lock_within(s, timeout_ms))
 		return 0;
 	s->room_waiters++;

@@ -3,6 +3,7 @@
 #define KVM__UTIL_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "kvm/config.h"
 
@@ -21,6 +22,9 @@ int size__parse_mib(const char *s, uint64_t *bytes);
 
 /* Read exactly len bytes from the start of fd: 0 or -errno. */
 int read_full(int fd, void *dst, uint64_t len);
+
+/* *ts = now + ms on the given clock: a deadline for timed waits. */
+void time__deadline_ms(clockid_t clock, unsigned int ms, struct timespec *ts);
 
 /* Logging for the command layer and KVM glue (util/log.c). */
 extern enum log_level log__level;

@@ -159,6 +159,31 @@ boot_lkvm() {
 	return "$_bl_rc"
 }
 
+# running PID: PID exists and is not a zombie waiting to be reaped.
+running() {
+	kill -0 "$1" 2>/dev/null || return 1
+	read -r _r_pid _r_comm _r_state _r_rest <"/proc/$1/stat" 2>/dev/null ||
+		return 1
+	[ "$_r_state" != Z ]
+}
+
+# wait_while_running PID TIMEOUT CMD ARGS...: checks CMD ARGS once a second
+# until it succeeds, PID stops running or TIMEOUT seconds pass. Returns
+# CMD's last status.
+wait_while_running() {
+	_wr_pid=$1 _wr_t=$2
+	shift 2
+	_wr_i=0
+	while ! "$@"; do
+		if [ "$_wr_i" -ge "$_wr_t" ] || ! running "$_wr_pid"; then
+			"$@"
+			return
+		fi
+		sleep 1
+		_wr_i=$((_wr_i + 1))
+	done
+}
+
 # start_lkvm OUTFILE MARKER TIMEOUT ARGS...: starts $LKVM ARGS in the
 # background (stdout+stderr in OUTFILE, pid in LKVM_PID) and waits up to
 # TIMEOUT seconds for a line starting with MARKER. Returns 0 when the marker
@@ -169,21 +194,8 @@ start_lkvm() {
 	: >"$_sl_out"
 	"$LKVM" "$@" >"$_sl_out" 2>&1 </dev/null &
 	LKVM_PID=$!
-	_sl_i=0
-	while [ "$_sl_i" -lt "$_sl_t" ] && ! grep -q "^$_sl_mark" "$_sl_out"; do
-		kill -0 "$LKVM_PID" 2>/dev/null || break
-		sleep 1
-		_sl_i=$((_sl_i + 1))
-	done
-	grep -q "^$_sl_mark" "$_sl_out" && kill -0 "$LKVM_PID" 2>/dev/null
-}
-
-# running PID: PID exists and is not a zombie waiting to be reaped.
-running() {
-	kill -0 "$1" 2>/dev/null || return 1
-	read -r _r_pid _r_comm _r_state _r_rest <"/proc/$1/stat" 2>/dev/null ||
-		return 1
-	[ "$_r_state" != Z ]
+	wait_while_running "$LKVM_PID" "$_sl_t" grep -q "^$_sl_mark" "$_sl_out" &&
+		running "$LKVM_PID"
 }
 
 # stop_lkvm PID: SIGTERM, up to 30 s to exit, then SIGKILL. Returns its exit

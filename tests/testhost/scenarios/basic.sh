@@ -171,12 +171,7 @@ console_reader() { # NAME STALL(1) | EXIT(0)
 	"$LKVM" run -c 2 -m 256 $(guest_args) -p "$SPEW" \
 		>"$_cr_f" 2>"$W/$1.err" </dev/null &
 	_cr_pid=$!
-	_cr_i=0
-	while [ "$_cr_i" -lt "$BOOT_TIMEOUT" ] && [ ! -e "$W/$1.ready" ] &&
-		kill -0 "$_cr_pid" 2>/dev/null; do
-		sleep 1
-		_cr_i=$((_cr_i + 1))
-	done
+	wait_while_running "$_cr_pid" "$BOOT_TIMEOUT" test -e "$W/$1.ready"
 	if [ "$2" = 1 ]; then
 		# Only a write that really blocks makes the test mean something.
 		_cr_blocked=
