@@ -127,6 +127,20 @@ static int check_end(void)
 	return !chk_failed;
 }
 
+/*
+ * check_begin() for a check that needs the secondaries: 0, with the check
+ * already reported as failed, when there are not 4 usable vCPUs.
+ */
+static int check_begin_smp(const char *name)
+{
+	check_begin(name);
+	if (secondaries_ok)
+		return 1;
+	check_fail("needs 4 vCPUs, the DTB lists %d", dt.nr_cpus);
+	check_end();
+	return 0;
+}
+
 /* A one-line report for a check with a single condition. */
 static void __attribute__((format(printf, 2, 3)))
 report(const char *name, const char *fmt, ...)
@@ -749,12 +763,8 @@ static void test_bad_mpidr(void)
 {
 	u64 entry = (u64)secondary_entry, before;
 
-	check_begin("bad-mpidr");
-	if (!secondaries_ok) {
-		check_fail("needs 4 vCPUs, the DTB lists %d", dt.nr_cpus);
-		check_end();
+	if (!check_begin_smp("bad-mpidr"))
 		return;
-	}
 	before = stray_boots();
 	expect_call(PSCI_CPU_ON64, cpu_aff(1) | 1UL << 40, entry, 1,
 		    PSCI_INVALID_PARAMS);
@@ -780,10 +790,7 @@ static void test_cpu_on(void)
 	u64 old, caller_ee = read_sysreg(sctlr_el1) & SCTLR_EE;
 	s64 r;
 
-	check_begin("cpu-on");
-	if (!secondaries_ok) {
-		check_fail("needs 4 vCPUs, the DTB lists %d", dt.nr_cpus);
-		check_end();
+	if (!check_begin_smp("cpu-on")) {
 		report("cpu-on-x0", "vCPU 1 not started");
 		report("cpu-on-pstate", "vCPU 1 not started");
 		report("cpu-on-sctlr", "vCPU 1 not started");
@@ -856,12 +863,8 @@ static void test_cpu_on_smc32_narrowing(void)
 	struct cpu_slot *s;
 	s64 r;
 
-	check_begin("cpu-on-smc32-narrowing");
-	if (!secondaries_ok) {
-		check_fail("needs 4 vCPUs");
-		check_end();
+	if (!check_begin_smp("cpu-on-smc32-narrowing"))
 		return;
-	}
 	s = cpu_slot(2);
 	old = boots_of(2);
 	r = expect_call(PSCI_CPU_ON, hi | cpu_aff(2), hi | entry,
@@ -1374,12 +1377,8 @@ static void test_system_suspend_bad_entry(void)
 	const u64 bad[] = { 0, entry + 2, entry + 1, ram_end };
 	size_t i;
 
-	check_begin("system-suspend-bad-entry");
-	if (!secondaries_ok) {
-		check_fail("needs 4 vCPUs, the DTB lists %d", dt.nr_cpus);
-		check_end();
+	if (!check_begin_smp("system-suspend-bad-entry"))
 		return;
-	}
 	sys_susp_others_off = sys_suspend_others_off();
 	if (!sys_susp_others_off) {
 		check_fail("could not switch the other vCPUs off first");
@@ -1561,12 +1560,8 @@ static void start_cpu_on_storm(void)
 	u64 seq;
 	int i;
 
-	check_begin("system-reset-cpu-on-storm");
-	if (!secondaries_ok) {
-		check_fail("needs 4 vCPUs");
-		check_end();
+	if (!check_begin_smp("system-reset-cpu-on-storm"))
 		return;
-	}
 	if (psci(PSCI_AFFINITY_INFO64, cpu_aff(3), 0, 0) != AFF_OFF &&
 	    !cpu_off(3)) {
 		check_end();
