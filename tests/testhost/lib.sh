@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared functions for the arm64 KVM test host (see /work/shared/TESTHOST.md).
+# Shared functions for the arm64 KVM test host (see docs/testhost.md).
 # Sourced by tests/testhost/{fetch,mkinitrd-guest,run} and tools/{testhost,demo}.
 # Runs on the x86_64 (or arm64) development host, never inside the test host.
 
@@ -260,7 +260,7 @@ th_add_file() {
 	cp -a "$src" "$root$dst"
 }
 
-# th_qemu_args CPIO: the QEMU command line from TESTHOST.md, in "$@" form via
+# th_qemu_args CPIO: the QEMU command line of docs/testhost.md, in "$@" form via
 # the TH_QEMU array.
 th_qemu_args() {
 	TH_QEMU=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=${TESTHOST_GIC:-3}"
