@@ -152,12 +152,19 @@ static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 		return PSCI_RET_INVALID_ADDRESS;
 
 	/*
-	 * A target already on needs no endianness read (a register access
-	 * for the caller). Being on at this instant is a valid answer; an
-	 * off target is re-checked under the lock by power__cpu_on().
+	 * A target not off needs no endianness read (a register access for
+	 * the caller). Its state at this instant is a valid answer; an off
+	 * target is re-checked under the lock by power__cpu_on(), since
+	 * another CPU_ON may win in between.
 	 */
-	if (power__get(p->power, idx) != POWER_OFF)
+	switch (power__get(p->power, idx)) {
+	case POWER_ON:
 		return PSCI_RET_ALREADY_ON;
+	case POWER_ON_PENDING:
+		return PSCI_RET_ON_PENDING; /* DEN0022, as AFFINITY_INFO says */
+	default:
+		break;
+	}
 
 	boot.entry = entry;
 	boot.ctx = ctx;
@@ -165,16 +172,20 @@ static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 	boot.big_endian = p->ops->big_endian(p->opaque, caller);
 
 	ret = power__cpu_on(p->power, idx, &boot);
-	if (ret == 0)
+	switch (ret) {
+	case 0:
 		return PSCI_RET_SUCCESS;
-	/* Like KVM, a pending CPU_ON also reads as ALREADY_ON. */
-	if (ret == -EALREADY)
+	case -EALREADY:
 		return PSCI_RET_ALREADY_ON;
-	return PSCI_RET_INTERNAL_FAILURE;
+	case -EINPROGRESS:
+		return PSCI_RET_ON_PENDING;
+	default:
+		return PSCI_RET_INTERNAL_FAILURE;
+	}
 }
 
 static int64_t psci_affinity_info(struct psci *p, uint64_t target,
-				  uint64_t level)
+				  uint32_t level)
 {
 	static const uint64_t level_mask[] = {
 		MPIDR_AFF_MASK,
@@ -256,11 +267,14 @@ static void psci_system_suspend(struct psci *p, unsigned int caller,
 }
 
 static void psci_system_reset2(struct psci *p, unsigned int caller,
-			       uint64_t type, struct smccc_res *res)
+			       uint32_t type, struct smccc_res *res)
 {
-	/* Of the architectural types only SYSTEM_WARM_RESET exists. */
-	if (!(type & PSCI_RESET2_VENDOR) &&
-	    type != PSCI_RESET2_SYSTEM_WARM_RESET) {
+	/*
+	 * Only the architectural SYSTEM_WARM_RESET: this platform defines no
+	 * vendor reset (bit 31), and DEN0022 answers INVALID_PARAMETERS for
+	 * a type it does not support.
+	 */
+	if (type != PSCI_RESET2_SYSTEM_WARM_RESET) {
 		set_ret(res, PSCI_RET_INVALID_PARAMS);
 		return;
 	}
@@ -281,6 +295,10 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 		return;
 	fn = call->func;
 
+	/*
+	 * Some parameters are 32-bit even in the SMC64 forms
+	 * (lowest_affinity_level, reset_type): only the W register counts.
+	 */
 	switch (fn) {
 	case PSCI_FN_VERSION:
 		set_ret(res, PSCI_VERSION_1_1);
@@ -302,7 +320,7 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 		set_ret(res, psci_cpu_on(p, caller, a[0], a[1], a[2]));
 		break;
 	case PSCI_FN_AFFINITY_INFO:
-		set_ret(res, psci_affinity_info(p, a[0], a[1]));
+		set_ret(res, psci_affinity_info(p, a[0], (uint32_t)a[1]));
 		break;
 	case PSCI_FN_MIGRATE_INFO_TYPE:
 		set_ret(res, PSCI_TOS_NOT_PRESENT_MP);
@@ -323,7 +341,7 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 		psci_system_suspend(p, caller, a[0], a[1], res);
 		break;
 	case PSCI_FN_SYSTEM_RESET2:
-		psci_system_reset2(p, caller, a[0], res);
+		psci_system_reset2(p, caller, (uint32_t)a[0], res);
 		break;
 	default:
 		break;

@@ -112,7 +112,7 @@ static void transitions(struct test_ctx *t)
 	CHECK(t, power__should_park(&pt, 1));
 
 	/* A second CPU_ON while pending loses and changes nothing. */
-	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), -EALREADY);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), -EINPROGRESS);
 	CHECK_EQ(t, pt.v[1].boot.entry, 0x80001000);
 	CHECK(t, !pt.v[1].boot.big_endian);
 
@@ -404,7 +404,7 @@ static void cpu_on_race(struct test_ctx *t)
 			if (r[i].ret == 0) {
 				won++;
 				winner = i;
-			} else if (r[i].ret == -EALREADY) {
+			} else if (r[i].ret == -EINPROGRESS) {
 				lost++;
 			}
 		}

@@ -551,11 +551,13 @@ static void cpu_on_already_on(struct test_ctx *t)
 		CHECK_RET(t, r, fid, PSCI_RET_ALREADY_ON);
 		CHECK_EQ(t, power__get(&e.power, 0), POWER_ON);
 
-		/* A pending target keeps its first boot. */
+		/* A pending target keeps its first boot: ON_PENDING. */
 		r = call(&e, 0, fid, 1, RAM_BASE + 0x100, 1);
 		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
 		r = call(&e, 0, fid, 1, RAM_BASE + 0x200, 2);
-		CHECK_RET(t, r, fid, PSCI_RET_ALREADY_ON);
+		CHECK_RET(t, r, fid, PSCI_RET_ON_PENDING);
+		r = call(&e, 2, fid, 1, RAM_BASE + 0x200, 2);
+		CHECK_RET(t, r, fid, PSCI_RET_ON_PENDING);
 		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON_PENDING);
 		CHECK_EQ(t, e.power.v[1].boot.entry, RAM_BASE + 0x100);
 		CHECK_EQ(t, e.power.v[1].boot.ctx, 1);
@@ -688,22 +690,38 @@ static void affinity_info_clusters(struct test_ctx *t)
 	}
 }
 
-/* Upper halves: SMC64 checks them, SMC32 never sees them. */
+/*
+ * Upper halves: SMC64 checks the 64-bit target_affinity, SMC32 never sees
+ * it. lowest_affinity_level is 32-bit in both forms: only W2 counts.
+ */
 static void affinity_info_upper_bits(struct test_ctx *t)
 {
 	struct env e;
 	struct smccc_res r;
+	unsigned int k;
 
-	env_init(t, &e, 4, NULL);
+	env_init(t, &e, 20, NULL);
 	set_state(&e, 1, POWER_ON);
+	set_state(&e, 17, POWER_ON_PENDING);
 	r = call(&e, 0, 0xc4000004, 0x10000000001ULL, 0, 0);
 	CHECK_RET(t, r, 0xc4000004, PSCI_RET_INVALID_PARAMS);
 	r = call(&e, 0, 0x84000004, 0x10000000001ULL, 0, 0);
 	CHECK_RET(t, r, 0x84000004, PSCI_AFFINITY_ON);
-	r = call(&e, 0, 0xc4000004, 1, 0x100000000ULL, 0);
-	CHECK_RET(t, r, 0xc4000004, PSCI_RET_INVALID_PARAMS);
-	r = call(&e, 0, 0x84000004, 1, 0x100000000ULL, 0);
-	CHECK_RET(t, r, 0x84000004, PSCI_AFFINITY_ON);
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = aff_fids[k];
+
+		/* Level 0: vCPU 0x103 alone (OFF), not its cluster. */
+		r = call(&e, 0, fid, 0x103, 0x100000000ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_AFFINITY_OFF);
+		r = call(&e, 0, fid, 1, 0xffffffff00000000ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_AFFINITY_ON);
+		/* Level 1: the cluster of 0x103 has vCPU 17 pending. */
+		r = call(&e, 0, fid, 0x103, 0x100000001ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_AFFINITY_ON_PENDING);
+		/* Level 4 stays invalid whatever the upper half. */
+		r = call(&e, 0, fid, 1, 0x100000004ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+	}
 	env_destroy(&e);
 }
 
@@ -858,9 +876,11 @@ static void system_reset2(struct test_ctx *t)
 		{ 1, false },
 		{ 2, false },
 		{ 0x7fffffff, false },
-		{ 0x80000000, true }, /* vendor-specific */
-		{ 0x80001234, true },
-		{ 0xffffffff, true },
+		/* Vendor-specific: this platform defines none. */
+		{ 0x80000000, false },
+		{ 0x80000001, false },
+		{ 0x80001234, false },
+		{ 0xffffffff, false },
 	};
 	static const uint32_t fids[] = { 0x84000012, 0xc4000012 };
 	unsigned int k, i;
@@ -885,15 +905,15 @@ static void system_reset2(struct test_ctx *t)
 		}
 		CHECK_EQ(t, e.fake.system_off, 0);
 
-		/* Type upper half: narrowed away for SMC32 only. */
+		/* reset_type is 32-bit in both forms: only W1 counts. */
 		r = call(&e, 1, fid, 0x100000000ULL, 0, 0);
-		if (k == 0) {
-			CHECK_EQ(t, r.nr, 0);
-			CHECK_EQ(t, e.fake.system_reset, resets + 1);
-		} else {
-			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
-			CHECK_EQ(t, e.fake.system_reset, resets);
-		}
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.system_reset, resets + 1);
+		r = call(&e, 1, fid, 0xffffffff00000001ULL, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		r = call(&e, 1, fid, 0x0000000180000000ULL, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		CHECK_EQ(t, e.fake.system_reset, resets + 1);
 		env_destroy(&e);
 	}
 }
@@ -1029,8 +1049,9 @@ static void fn_names(struct test_ctx *t)
 }
 
 /*
- * The race: RACERS vCPU threads issue CPU_ON for one OFF target at the same
- * instant, through the dispatcher. Exactly one may win each round.
+ * The free-running race: RACERS vCPU threads issue CPU_ON for one OFF
+ * target at the same instant, through the dispatcher. Exactly one may win
+ * each round; the others find it ON_PENDING.
  */
 #define RACERS 8
 #define RACE_ROUNDS 300
@@ -1087,7 +1108,7 @@ static void cpu_on_race(struct test_ctx *t)
 				won++;
 				winner = i;
 			} else if (r[i].ret ==
-				   (uint64_t)(int64_t)PSCI_RET_ALREADY_ON) {
+				   (uint64_t)(int64_t)PSCI_RET_ON_PENDING) {
 				lost++;
 			}
 		}
@@ -1103,7 +1124,7 @@ static void cpu_on_race(struct test_ctx *t)
 	pthread_barrier_destroy(&bar);
 	CHECK_EQ(t, bad, 0);
 	/* Every winner read its endianness; losers that saw the target
-	 * already on skip that read, the others may still make it. */
+	 * already pending skip that read, the others may still make it. */
 	CHECK(t, e.fake.big_endian_calls >= RACE_ROUNDS);
 	CHECK(t, e.fake.big_endian_calls <= RACERS * RACE_ROUNDS);
 	env_destroy(&e);
