@@ -266,6 +266,45 @@ static void psci_system_suspend(struct psci *p, unsigned int caller,
 	res->nr = 0;
 }
 
+/*
+ * The power states this platform offers, by StateType and PowerLevel:
+ * standby and powerdown of one core (level 0). A VM has no cluster or
+ * system power domain that a deeper state could turn off, and
+ * SYSTEM_SUSPEND is the system-level suspend, so levels 1-3 name no state
+ * here: INVALID_PARAMETERS, like reserved bits. StateID is left to the
+ * platform by DEN0022; ours gives it no meaning, so any value is taken.
+ */
+static void psci_cpu_suspend(struct psci *p, unsigned int caller,
+			     uint32_t state, uint64_t entry, uint64_t ctx,
+			     struct smccc_res *res)
+{
+	if ((state & PSCI_POWER_STATE_RESERVED) ||
+	    (state & PSCI_POWER_STATE_LEVEL_MASK)) {
+		set_ret(res, PSCI_RET_INVALID_PARAMS);
+		return;
+	}
+	if (!(state & PSCI_POWER_STATE_POWERDOWN)) {
+		/* Standby: no context is lost; SUCCESS on wake-up. */
+		if (p->ops->cpu_suspend(p->opaque, caller))
+			set_ret(res, PSCI_RET_INTERNAL_FAILURE);
+		else
+			set_ret(res, PSCI_RET_SUCCESS);
+		return;
+	}
+	/* Powerdown: the same entry point rule as CPU_ON. */
+	if (!psci_entry_valid(p, entry)) {
+		set_ret(res, PSCI_RET_INVALID_ADDRESS);
+		return;
+	}
+	/* The vCPU stays ON (DEN0022: a suspended core is on). */
+	if (p->ops->cpu_powerdown(p->opaque, caller, entry, ctx)) {
+		set_ret(res, PSCI_RET_INTERNAL_FAILURE);
+		return;
+	}
+	/* Success never returns: the vCPU resumes at entry with x0 = ctx. */
+	res->nr = 0;
+}
+
 static void psci_system_reset2(struct psci *p, unsigned int caller,
 			       uint32_t type, struct smccc_res *res)
 {
@@ -296,20 +335,15 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 	fn = call->func;
 
 	/*
-	 * Some parameters are 32-bit even in the SMC64 forms
-	 * (lowest_affinity_level, reset_type): only the W register counts.
+	 * Some parameters are 32-bit even in the SMC64 forms (power_state,
+	 * lowest_affinity_level, reset_type): only the W register counts.
 	 */
 	switch (fn) {
 	case PSCI_FN_VERSION:
 		set_ret(res, PSCI_VERSION_1_1);
 		break;
 	case PSCI_FN_CPU_SUSPEND:
-		/* Every state is taken as standby, as KVM does: no context
-		 * is lost, so the call simply returns SUCCESS on wake-up. */
-		if (p->ops->cpu_suspend(p->opaque, caller))
-			set_ret(res, PSCI_RET_INTERNAL_FAILURE);
-		else
-			set_ret(res, PSCI_RET_SUCCESS);
+		psci_cpu_suspend(p, caller, (uint32_t)a[0], a[1], a[2], res);
 		break;
 	case PSCI_FN_CPU_OFF:
 		/* Nothing to write: the vCPU is reset before it runs again. */
@@ -374,7 +408,7 @@ int psci__register(struct psci *p, struct hypercall_bus *bus)
 	/* Check the ops once here rather than at every call. */
 	ops = p->ops;
 	if (!ops->system_off || !ops->system_reset || !ops->cpu_suspend ||
-	    !ops->system_suspend || !ops->big_endian)
+	    !ops->cpu_powerdown || !ops->system_suspend || !ops->big_endian)
 		return -EINVAL;
 
 	ret = hypercall__register(bus, &svc);

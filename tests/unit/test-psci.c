@@ -17,12 +17,14 @@ struct fake {
 	int system_off;
 	int system_reset;
 	int cpu_suspend;
+	int cpu_powerdown;
 	int system_suspend;
 	int big_endian_calls; /* __atomic: CPU_ON races call it */
 	unsigned int last_vcpu;
 	uint64_t last_entry;
 	uint64_t last_ctx;
 	int cpu_suspend_ret;
+	int cpu_powerdown_ret;
 	int system_suspend_ret;
 	bool big_endian;
 };
@@ -52,6 +54,18 @@ static int fake_cpu_suspend(void *opaque, unsigned int vcpu)
 	return f->cpu_suspend_ret;
 }
 
+static int fake_cpu_powerdown(void *opaque, unsigned int vcpu, uint64_t entry,
+			      uint64_t ctx)
+{
+	struct fake *f = opaque;
+
+	f->cpu_powerdown++;
+	f->last_vcpu = vcpu;
+	f->last_entry = entry;
+	f->last_ctx = ctx;
+	return f->cpu_powerdown_ret;
+}
+
 static int fake_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
 			       uint64_t ctx)
 {
@@ -77,6 +91,7 @@ static const struct psci_ops fake_ops = {
 	.system_off = fake_system_off,
 	.system_reset = fake_system_reset,
 	.cpu_suspend = fake_cpu_suspend,
+	.cpu_powerdown = fake_cpu_powerdown,
 	.system_suspend = fake_system_suspend,
 	.big_endian = fake_big_endian,
 };
@@ -239,6 +254,9 @@ static void register_services(struct test_ctx *t)
 	ops.system_suspend = NULL;
 	bad.ops = &ops;
 	CHECK_EQ(t, psci__register(&bad, &bus), -EINVAL);
+	ops = fake_ops;
+	ops.cpu_powerdown = NULL;
+	CHECK_EQ(t, psci__register(&bad, &bus), -EINVAL);
 	CHECK_EQ(t, bus.nr, 0);
 	env_destroy(&e);
 }
@@ -376,6 +394,7 @@ static void unsupported_calls(struct test_ctx *t)
 	CHECK_EQ(t, e.fake.system_off, 0);
 	CHECK_EQ(t, e.fake.system_reset, 0);
 	CHECK_EQ(t, e.fake.cpu_suspend, 0);
+	CHECK_EQ(t, e.fake.cpu_powerdown, 0);
 	CHECK_EQ(t, e.fake.system_suspend, 0);
 	CHECK_EQ(t, e.fake.big_endian_calls, 0);
 out:
@@ -785,32 +804,179 @@ static void affinity_info_aff3_layout(struct test_ctx *t)
 	env_destroy(&e);
 }
 
-static void cpu_suspend(struct test_ctx *t)
+static const uint32_t suspend_fids[] = { 0x84000001, 0xc4000001 };
+
+/* StateType 0 (standby) at level 0: sleep, return SUCCESS in place. */
+static void cpu_suspend_standby(struct test_ctx *t)
 {
-	static const uint32_t fids[] = { 0x84000001, 0xc4000001 };
-	unsigned int k;
+	static const uint64_t states[] = { 0, 0x1234, 0xffff };
+	unsigned int k, i;
 
 	for (k = 0; k < 2; k++) {
-		uint32_t fid = fids[k];
+		uint32_t fid = suspend_fids[k];
 		struct env e;
 		struct smccc_res r;
 
 		env_init(t, &e, 2, NULL);
 		set_state(&e, 1, POWER_ON);
-		/* Standby and power-down states alike are a standby. */
-		r = call(&e, 1, fid, 0, RAM_BASE, 0);
-		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
-		r = call(&e, 1, fid, 0x10000, 0, 0);
-		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
-		CHECK_EQ(t, e.fake.cpu_suspend, 2);
+		/* Any StateID; entry_point is not looked at for standby. */
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+			r = call(&e, 1, fid, states[i], 0, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
+		}
+		CHECK_EQ(t, e.fake.cpu_suspend, 3);
 		CHECK_EQ(t, e.fake.last_vcpu, 1);
 		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
 
 		e.fake.cpu_suspend_ret = -EINTR;
 		r = call(&e, 1, fid, 0, 0, 0);
 		CHECK_RET(t, r, fid, PSCI_RET_INTERNAL_FAILURE);
-		CHECK_EQ(t, e.fake.cpu_suspend, 3);
+		CHECK_EQ(t, e.fake.cpu_suspend, 4);
+		CHECK_EQ(t, e.fake.cpu_powerdown + e.fake.system_suspend, 0);
+		env_destroy(&e);
+	}
+}
+
+/* Reserved bits and the levels this platform has no state for. */
+static void cpu_suspend_bad_power_state(struct test_ctx *t)
+{
+	static const uint64_t levels[] = { 1 << 24, 2 << 24, 3 << 24 };
+	unsigned int k, i, bit;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = suspend_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 2, NULL);
+		set_state(&e, 1, POWER_ON);
+		for (bit = 17; bit < 32; bit++) {
+			uint64_t st = 1ULL << bit;
+
+			if (bit == 24 || bit == 25) /* PowerLevel */
+				continue;
+			r = call(&e, 1, fid, st, RAM_BASE, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+			/* Powerdown, even with a bad entry point. */
+			r = call(&e, 1, fid, st | PSCI_POWER_STATE_POWERDOWN, 0,
+				 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+			if (t->failed) {
+				printf("  at %s power_state bit %u\n",
+				       k ? "SMC64" : "SMC32", bit);
+				break;
+			}
+		}
+		for (i = 0; i < 3; i++) {
+			r = call(&e, 1, fid, levels[i], RAM_BASE, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+			r = call(&e, 1, fid,
+				 levels[i] | PSCI_POWER_STATE_POWERDOWN,
+				 RAM_BASE, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		}
+		CHECK_EQ(t, e.fake.cpu_suspend + e.fake.cpu_powerdown, 0);
 		CHECK_EQ(t, e.fake.system_suspend, 0);
+		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
+		env_destroy(&e);
+	}
+}
+
+/* StateType 1 (powerdown) at level 0: resume at entry, x0 = ctx. */
+static void cpu_suspend_powerdown(struct test_ctx *t)
+{
+	static const uint64_t bad[] = {
+		0,
+		RAM_BASE - 4,
+		RAM_END,
+		RAM_END + 0x1000,
+		RAM_BASE + 1,
+		RAM_BASE + 2,
+		RAM_END - 1,
+	};
+	const uint64_t pd = PSCI_POWER_STATE_POWERDOWN;
+	unsigned int k, i;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = suspend_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 3, NULL);
+		set_state(&e, 0, POWER_ON);
+		set_state(&e, 1, POWER_ON);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			r = call(&e, 1, fid, pd, bad[i], 0x33);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_ADDRESS);
+		}
+		CHECK_EQ(t, e.fake.cpu_powerdown, 0);
+
+		r = call(&e, 1, fid, pd | 0xabcd, RAM_END - 4, 0x44);
+		CHECK_EQ(t, r.nr, 0); /* no return: resumes at entry */
+		CHECK_EQ(t, e.fake.cpu_powerdown, 1);
+		CHECK_EQ(t, e.fake.last_vcpu, 1);
+		CHECK_EQ(t, e.fake.last_entry, RAM_END - 4);
+		CHECK_EQ(t, e.fake.last_ctx, 0x44);
+		CHECK_EQ(t, e.fake.cpu_suspend + e.fake.system_suspend, 0);
+
+		/* A suspended core is ON, for AFFINITY_INFO and CPU_ON. */
+		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
+		r = call(&e, 0, aff_fids[k], 1, 0, 0);
+		CHECK_RET(t, r, aff_fids[k], PSCI_AFFINITY_ON);
+		r = call(&e, 0, cpu_on_fids[k], 1, RAM_BASE, 0);
+		CHECK_RET(t, r, cpu_on_fids[k], PSCI_RET_ALREADY_ON);
+		/* ...and SYSTEM_SUSPEND still sees it running. */
+		r = call(&e, 0, 0x8400000e, RAM_BASE, 0, 0);
+		CHECK_RET(t, r, 0x8400000e, PSCI_RET_DENIED);
+
+		e.fake.cpu_powerdown_ret = -EIO;
+		r = call(&e, 1, fid, pd, RAM_BASE, 0x44);
+		CHECK_RET(t, r, fid, PSCI_RET_INTERNAL_FAILURE);
+		CHECK_EQ(t, e.fake.cpu_powerdown, 2);
+		env_destroy(&e);
+	}
+
+	/* entry and context: 64-bit for SMC64, narrowed for SMC32. */
+	{
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 1, NULL);
+		r = call(&e, 0, 0xc4000001, pd, 0x100000000ULL | RAM_BASE, 0);
+		CHECK_RET(t, r, 0xc4000001, PSCI_RET_INVALID_ADDRESS);
+		r = call(&e, 0, 0xc4000001, pd, RAM_BASE,
+			 0xaaaabbbbccccddddULL);
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.last_ctx, 0xaaaabbbbccccddddULL);
+		r = call(&e, 0, 0x84000001, pd, 0x100000000ULL | RAM_BASE,
+			 0xaaaabbbbccccddddULL);
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.last_entry, RAM_BASE);
+		CHECK_EQ(t, e.fake.last_ctx, 0xccccddddULL);
+		env_destroy(&e);
+	}
+}
+
+/* power_state is 32-bit in CPU_SUSPEND64 too: only W1 counts. */
+static void cpu_suspend_upper_bits(struct test_ctx *t)
+{
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = suspend_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 1, NULL);
+		r = call(&e, 0, fid, 0xffffffff00000000ULL, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
+		CHECK_EQ(t, e.fake.cpu_suspend, 1);
+		r = call(&e, 0, fid, 0x100010000ULL, RAM_BASE, 5);
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.cpu_powerdown, 1);
+		r = call(&e, 0, fid, 0x101000000ULL, RAM_BASE, 5);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		CHECK_EQ(t, e.fake.cpu_suspend + e.fake.cpu_powerdown, 2);
 		env_destroy(&e);
 	}
 }
@@ -1137,6 +1303,8 @@ TEST_SUITE(psci, TEST(register_services), TEST(version),
 	   TEST(cpu_on_bad_entry), TEST(cpu_on_already_on),
 	   TEST(smc32_narrowing), TEST(cpu_off), TEST(affinity_info_clusters),
 	   TEST(affinity_info_upper_bits), TEST(affinity_info_aff3_layout),
-	   TEST(cpu_suspend), TEST(migrate_info_type), TEST(system_off_reset),
-	   TEST(system_reset2), TEST(system_suspend),
-	   TEST(nr_args_per_function), TEST(fn_names), TEST(cpu_on_race));
+	   TEST(cpu_suspend_standby), TEST(cpu_suspend_bad_power_state),
+	   TEST(cpu_suspend_powerdown), TEST(cpu_suspend_upper_bits),
+	   TEST(migrate_info_type), TEST(system_off_reset), TEST(system_reset2),
+	   TEST(system_suspend), TEST(nr_args_per_function), TEST(fn_names),
+	   TEST(cpu_on_race));
