@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include "kvm/psci.h"
+#include "lock-seam.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -11,6 +12,19 @@
 #define RAM_END (RAM_BASE + RAM_SIZE)
 #define MAX_CPUS 32
 #define MPIDR_RES1 0x80000000ULL /* MPIDR_EL1 bit 31 reads as one */
+
+/*
+ * Another vCPU's CPU_ON that wins the race for a target: run by the fake's
+ * big_endian read, which psci_cpu_on() makes between its early state
+ * check and power__cpu_on(), the window where a second caller can win.
+ */
+struct rival {
+	struct power_table *power;
+	int target; /* -1: no rival */
+	bool and_run; /* the target also got to run (ON, not ON_PENDING) */
+	struct power_boot boot;
+	int ret; /* its power__cpu_on() */
+};
 
 /* A fake platform: records what PSCI asked of it. */
 struct fake {
@@ -27,6 +41,7 @@ struct fake {
 	int cpu_powerdown_ret;
 	int system_suspend_ret;
 	bool big_endian;
+	struct rival rival;
 };
 
 static void fake_system_off(void *opaque, unsigned int vcpu)
@@ -81,9 +96,16 @@ static int fake_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
 static bool fake_big_endian(void *opaque, unsigned int vcpu)
 {
 	struct fake *f = opaque;
+	struct rival *r = &f->rival;
 
 	(void)vcpu;
 	__atomic_fetch_add(&f->big_endian_calls, 1, __ATOMIC_RELAXED);
+	if (r->target >= 0) {
+		r->ret = power__cpu_on(r->power, r->target, &r->boot);
+		if (r->and_run)
+			power__mark_on(r->power, r->target);
+		r->target = -1; /* once */
+	}
 	return f->big_endian;
 }
 
@@ -128,6 +150,8 @@ static void env_init(struct test_ctx *t, struct env *e, unsigned int nr,
 		.ops = &fake_ops,
 		.opaque = &e->fake,
 	};
+	e->fake.rival.power = &e->power;
+	e->fake.rival.target = -1;
 	hypercall__init(&e->bus);
 	CHECK_EQ(t, psci__register(&e->psci, &e->bus), 0);
 	CHECK_EQ(t, sdei__register(&e->bus), 0);
@@ -1215,6 +1239,85 @@ static void fn_names(struct test_ctx *t)
 }
 
 /*
+ * The race, made deterministic: another vCPU's CPU_ON wins in the window
+ * between psci_cpu_on()'s early state check (OFF) and power__cpu_on().
+ * The loser must get ON_PENDING (or ALREADY_ON if the target already
+ * runs), and the winner's boot must stand.
+ */
+static void cpu_on_lost_race(struct test_ctx *t)
+{
+	unsigned int k, run;
+
+	for (k = 0; k < 2; k++) {
+		for (run = 0; run < 2; run++) {
+			uint32_t fid = cpu_on_fids[k];
+			struct env e;
+			struct smccc_res r;
+
+			env_init(t, &e, 3, NULL);
+			set_state(&e, 0, POWER_ON);
+			e.fake.rival.target = 2;
+			e.fake.rival.and_run = run;
+			e.fake.rival.boot =
+				(struct power_boot){ RAM_BASE + 0x40, 0x22 };
+			r = call(&e, 0, fid, 2, RAM_BASE + 0x80, 0x11);
+			CHECK_EQ(t, e.fake.rival.target, -1); /* it ran */
+			CHECK_EQ(t, e.fake.rival.ret, 0);
+			CHECK_RET(t, r, fid,
+				  run ? PSCI_RET_ALREADY_ON :
+					PSCI_RET_ON_PENDING);
+			CHECK_EQ(t, power__get(&e.power, 2),
+				 run ? POWER_ON : POWER_ON_PENDING);
+			CHECK_EQ(t, e.power.v[2].boot.entry, RAM_BASE + 0x40);
+			CHECK_EQ(t, e.power.v[2].boot.ctx, 0x22);
+			CHECK_EQ(t, e.fake.big_endian_calls, 1);
+			env_destroy(&e);
+			if (t->failed) {
+				printf("  at %s, the rival's target %s\n",
+				       k ? "SMC64" : "SMC32",
+				       run ? "ON" : "ON_PENDING");
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * The same race with the rival's step just before power__cpu_on() takes
+ * the table lock: a state read any earlier than under the lock is stale.
+ */
+static void rival_at_lock(void *arg)
+{
+	struct rival *r = arg;
+
+	r->ret = power__cpu_on(r->power, r->target, &r->boot);
+}
+
+static void cpu_on_lost_race_at_lock(struct test_ctx *t)
+{
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = cpu_on_fids[k];
+		struct rival rv;
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 2, NULL);
+		set_state(&e, 0, POWER_ON);
+		rv = (struct rival){ &e.power, 1, false,
+				     (struct power_boot){ RAM_BASE, 0x22 } };
+		lock_seam__arm(&e.power.lock, rival_at_lock, &rv);
+		r = call(&e, 0, fid, 1, RAM_BASE + 0x80, 0x11);
+		CHECK(t, lock_seam__fired());
+		CHECK_EQ(t, rv.ret, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_ON_PENDING);
+		CHECK_EQ(t, e.power.v[1].boot.ctx, 0x22);
+		env_destroy(&e);
+	}
+}
+
+/*
  * The free-running race: RACERS vCPU threads issue CPU_ON for one OFF
  * target at the same instant, through the dispatcher. Exactly one may win
  * each round; the others find it ON_PENDING.
@@ -1307,4 +1410,5 @@ TEST_SUITE(psci, TEST(register_services), TEST(version),
 	   TEST(cpu_suspend_powerdown), TEST(cpu_suspend_upper_bits),
 	   TEST(migrate_info_type), TEST(system_off_reset), TEST(system_reset2),
 	   TEST(system_suspend), TEST(nr_args_per_function), TEST(fn_names),
+	   TEST(cpu_on_lost_race), TEST(cpu_on_lost_race_at_lock),
 	   TEST(cpu_on_race));
