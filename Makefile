@@ -34,6 +34,9 @@ LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
+UNIT_LIB_SRCS := tests/unit/main.c tests/unit/lock-seam.c
+# The lock seam (tests/unit/lock-seam.h) sees every pthread_mutex_lock.
+UNIT_LDFLAGS := -Wl,--wrap=pthread_mutex_lock
 
 .PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
 	format-check clean bench
@@ -97,8 +100,8 @@ $(BUILD)/$(1)/suites.h: $(UNIT_SRCS) Makefile
 	@printf 'SUITE(%s)\n' $(subst -,_,$(UNIT_SUITES)) > $$@
 
 $(BUILD)/$(1)/unit-tests: $(patsubst %.c,$(BUILD)/$(1)/%.o,\
-		$(PURE_SRCS) $(UNIT_SRCS) tests/unit/main.c)
-	gcc $(2) -o $$@ $$^ -lfdt -lpthread
+		$(PURE_SRCS) $(UNIT_SRCS) $(UNIT_LIB_SRCS))
+	gcc $(2) $(UNIT_LDFLAGS) -o $$@ $$^ -lfdt -lpthread
 endef
 
 $(eval $(call unit_variant,host,))

@@ -113,8 +113,12 @@ static bool ops_big_endian(void *opaque, unsigned int vcpu)
 	return sctlr & SCTLR_EL1_EE;
 }
 
-static int ops_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
-			      uint64_t ctx)
+/*
+ * CPU_SUSPEND powerdown and SYSTEM_SUSPEND: sleep like a standby, but the
+ * wake-up (handle_wakeup) resets the vCPU and starts it at entry, x0 = ctx.
+ */
+static int ops_suspend_to_entry(void *opaque, unsigned int vcpu, uint64_t entry,
+				uint64_t ctx)
 {
 	struct kvm_cpu *cpu = ops_cpu(opaque, vcpu);
 
@@ -133,7 +137,8 @@ static const struct psci_ops psci_ops = {
 	.system_off = ops_system_off,
 	.system_reset = ops_system_reset,
 	.cpu_suspend = ops_cpu_suspend,
-	.system_suspend = ops_system_suspend,
+	.cpu_powerdown = ops_suspend_to_entry,
+	.system_suspend = ops_suspend_to_entry,
 	.big_endian = ops_big_endian,
 };
 

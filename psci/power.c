@@ -75,7 +75,7 @@ int power__cpu_on(struct power_table *t, unsigned int target,
 		  const struct power_boot *boot)
 {
 	struct power_vcpu *v;
-	int ret = -EALREADY;
+	int ret;
 
 	if (target >= t->nr)
 		return -EINVAL;
@@ -88,7 +88,11 @@ int power__cpu_on(struct power_table *t, unsigned int target,
 	 */
 	if (t->resetting) {
 		ret = -EBUSY;
-	} else if (v->state == POWER_OFF) {
+	} else if (v->state == POWER_ON) {
+		ret = -EALREADY;
+	} else if (v->state == POWER_ON_PENDING) {
+		ret = -EINPROGRESS;
+	} else {
 		set_state(v, POWER_ON_PENDING);
 		v->boot = *boot;
 		ret = 0;

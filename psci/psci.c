@@ -152,12 +152,19 @@ static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 		return PSCI_RET_INVALID_ADDRESS;
 
 	/*
-	 * A target already on needs no endianness read (a register access
-	 * for the caller). Being on at this instant is a valid answer; an
-	 * off target is re-checked under the lock by power__cpu_on().
+	 * A target not off needs no endianness read (a register access for
+	 * the caller). Its state at this instant is a valid answer; an off
+	 * target is re-checked under the lock by power__cpu_on(), since
+	 * another CPU_ON may win in between.
 	 */
-	if (power__get(p->power, idx) != POWER_OFF)
+	switch (power__get(p->power, idx)) {
+	case POWER_ON:
 		return PSCI_RET_ALREADY_ON;
+	case POWER_ON_PENDING:
+		return PSCI_RET_ON_PENDING; /* DEN0022, as AFFINITY_INFO says */
+	default:
+		break;
+	}
 
 	boot.entry = entry;
 	boot.ctx = ctx;
@@ -165,16 +172,20 @@ static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 	boot.big_endian = p->ops->big_endian(p->opaque, caller);
 
 	ret = power__cpu_on(p->power, idx, &boot);
-	if (ret == 0)
+	switch (ret) {
+	case 0:
 		return PSCI_RET_SUCCESS;
-	/* Like KVM, a pending CPU_ON also reads as ALREADY_ON. */
-	if (ret == -EALREADY)
+	case -EALREADY:
 		return PSCI_RET_ALREADY_ON;
-	return PSCI_RET_INTERNAL_FAILURE;
+	case -EINPROGRESS:
+		return PSCI_RET_ON_PENDING;
+	default:
+		return PSCI_RET_INTERNAL_FAILURE;
+	}
 }
 
 static int64_t psci_affinity_info(struct psci *p, uint64_t target,
-				  uint64_t level)
+				  uint32_t level)
 {
 	static const uint64_t level_mask[] = {
 		MPIDR_AFF_MASK,
@@ -255,12 +266,54 @@ static void psci_system_suspend(struct psci *p, unsigned int caller,
 	res->nr = 0;
 }
 
-static void psci_system_reset2(struct psci *p, unsigned int caller,
-			       uint64_t type, struct smccc_res *res)
+/*
+ * The power states this platform offers, by StateType and PowerLevel:
+ * standby and powerdown of one core (level 0). A VM has no cluster or
+ * system power domain that a deeper state could turn off, and
+ * SYSTEM_SUSPEND is the system-level suspend, so levels 1-3 name no state
+ * here: INVALID_PARAMETERS, like reserved bits. StateID is left to the
+ * platform by DEN0022; ours gives it no meaning, so any value is taken.
+ */
+static void psci_cpu_suspend(struct psci *p, unsigned int caller,
+			     uint32_t state, uint64_t entry, uint64_t ctx,
+			     struct smccc_res *res)
 {
-	/* Of the architectural types only SYSTEM_WARM_RESET exists. */
-	if (!(type & PSCI_RESET2_VENDOR) &&
-	    type != PSCI_RESET2_SYSTEM_WARM_RESET) {
+	if ((state & PSCI_POWER_STATE_RESERVED) ||
+	    (state & PSCI_POWER_STATE_LEVEL_MASK)) {
+		set_ret(res, PSCI_RET_INVALID_PARAMS);
+		return;
+	}
+	if (!(state & PSCI_POWER_STATE_POWERDOWN)) {
+		/* Standby: no context is lost; SUCCESS on wake-up. */
+		if (p->ops->cpu_suspend(p->opaque, caller))
+			set_ret(res, PSCI_RET_INTERNAL_FAILURE);
+		else
+			set_ret(res, PSCI_RET_SUCCESS);
+		return;
+	}
+	/* Powerdown: the same entry point rule as CPU_ON. */
+	if (!psci_entry_valid(p, entry)) {
+		set_ret(res, PSCI_RET_INVALID_ADDRESS);
+		return;
+	}
+	/* The vCPU stays ON (DEN0022: a suspended core is on). */
+	if (p->ops->cpu_powerdown(p->opaque, caller, entry, ctx)) {
+		set_ret(res, PSCI_RET_INTERNAL_FAILURE);
+		return;
+	}
+	/* Success never returns: the vCPU resumes at entry with x0 = ctx. */
+	res->nr = 0;
+}
+
+static void psci_system_reset2(struct psci *p, unsigned int caller,
+			       uint32_t type, struct smccc_res *res)
+{
+	/*
+	 * Only the architectural SYSTEM_WARM_RESET: this platform defines no
+	 * vendor reset (bit 31), and DEN0022 answers INVALID_PARAMETERS for
+	 * a type it does not support.
+	 */
+	if (type != PSCI_RESET2_SYSTEM_WARM_RESET) {
 		set_ret(res, PSCI_RET_INVALID_PARAMS);
 		return;
 	}
@@ -281,17 +334,16 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 		return;
 	fn = call->func;
 
+	/*
+	 * Some parameters are 32-bit even in the SMC64 forms (power_state,
+	 * lowest_affinity_level, reset_type): only the W register counts.
+	 */
 	switch (fn) {
 	case PSCI_FN_VERSION:
 		set_ret(res, PSCI_VERSION_1_1);
 		break;
 	case PSCI_FN_CPU_SUSPEND:
-		/* Every state is taken as standby, as KVM does: no context
-		 * is lost, so the call simply returns SUCCESS on wake-up. */
-		if (p->ops->cpu_suspend(p->opaque, caller))
-			set_ret(res, PSCI_RET_INTERNAL_FAILURE);
-		else
-			set_ret(res, PSCI_RET_SUCCESS);
+		psci_cpu_suspend(p, caller, (uint32_t)a[0], a[1], a[2], res);
 		break;
 	case PSCI_FN_CPU_OFF:
 		/* Nothing to write: the vCPU is reset before it runs again. */
@@ -302,7 +354,7 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 		set_ret(res, psci_cpu_on(p, caller, a[0], a[1], a[2]));
 		break;
 	case PSCI_FN_AFFINITY_INFO:
-		set_ret(res, psci_affinity_info(p, a[0], a[1]));
+		set_ret(res, psci_affinity_info(p, a[0], (uint32_t)a[1]));
 		break;
 	case PSCI_FN_MIGRATE_INFO_TYPE:
 		set_ret(res, PSCI_TOS_NOT_PRESENT_MP);
@@ -323,7 +375,7 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 		psci_system_suspend(p, caller, a[0], a[1], res);
 		break;
 	case PSCI_FN_SYSTEM_RESET2:
-		psci_system_reset2(p, caller, a[0], res);
+		psci_system_reset2(p, caller, (uint32_t)a[0], res);
 		break;
 	default:
 		break;
@@ -356,7 +408,7 @@ int psci__register(struct psci *p, struct hypercall_bus *bus)
 	/* Check the ops once here rather than at every call. */
 	ops = p->ops;
 	if (!ops->system_off || !ops->system_reset || !ops->cpu_suspend ||
-	    !ops->system_suspend || !ops->big_endian)
+	    !ops->cpu_powerdown || !ops->system_suspend || !ops->big_endian)
 		return -EINVAL;
 
 	ret = hypercall__register(bus, &svc);

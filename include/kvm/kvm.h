@@ -29,7 +29,7 @@ struct kvm_cpu {
 	pthread_t thread;
 	uint64_t mpidr;
 	struct kvm_vcpu_init init;
-	bool resume_pending; /* SYSTEM_SUSPEND: restart at resume on wake */
+	bool resume_pending; /* powerdown suspend: restart at resume on wake */
 	struct power_boot resume;
 	char err[160]; /* set-up failure, reported by the main thread */
 };

@@ -51,7 +51,8 @@ int power__init(struct power_table *t, unsigned int nr);
 void power__destroy(struct power_table *t);
 
 /*
- * CPU_ON: OFF -> ON_PENDING and wake the target. 0, -EALREADY, or -EBUSY
+ * CPU_ON: OFF -> ON_PENDING and wake the target. 0; -EALREADY if it is ON,
+ * -EINPROGRESS if it is ON_PENDING (an earlier CPU_ON won); or -EBUSY
  * while the machine resets (the caller is being reset too).
  */
 int power__cpu_on(struct power_table *t, unsigned int target,

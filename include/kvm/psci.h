@@ -74,6 +74,17 @@
 #define PSCI_RESET2_VENDOR (1u << 31)
 #define PSCI_RESET2_SYSTEM_WARM_RESET 0
 
+/*
+ * CPU_SUSPEND's power_state in the original format (what PSCI_FEATURES
+ * advertises): StateID 15:0, StateType 16, PowerLevel 25:24; the other
+ * bits are reserved and must be zero.
+ */
+#define PSCI_POWER_STATE_ID_MASK 0x0000ffffu
+#define PSCI_POWER_STATE_POWERDOWN (1u << 16)
+#define PSCI_POWER_STATE_LEVEL_SHIFT 24
+#define PSCI_POWER_STATE_LEVEL_MASK (3u << PSCI_POWER_STATE_LEVEL_SHIFT)
+#define PSCI_POWER_STATE_RESERVED 0xfcfe0000u
+
 #define MPIDR_AFF_MASK 0xff00ffffffULL
 
 /* Side effects on vCPUs; each is called on the calling vCPU's thread. */
@@ -85,6 +96,10 @@ struct psci_ops {
 	/* CPU_SUSPEND (standby): the vCPU sleeps until an interrupt when it
 	 * next enters the guest. 0, or -errno (-> INTERNAL_FAILURE). */
 	int (*cpu_suspend)(void *opaque, unsigned int vcpu);
+	/* CPU_SUSPEND (powerdown): sleep until an interrupt, then resume at
+	 * entry with x0 = ctx from the reset state. The vCPU stays ON. */
+	int (*cpu_powerdown)(void *opaque, unsigned int vcpu, uint64_t entry,
+			     uint64_t ctx);
 	/* SYSTEM_SUSPEND: sleep until woken, then resume at entry, x0 = ctx. */
 	int (*system_suspend)(void *opaque, unsigned int vcpu, uint64_t entry,
 			      uint64_t ctx);

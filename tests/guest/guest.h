@@ -75,6 +75,11 @@ typedef unsigned long size_t;
 #define PSCI_CPU_ON64 PSCI_FN64(0x03)
 #define PSCI_AFFINITY_INFO64 PSCI_FN64(0x04)
 #define PSCI_SYSTEM_SUSPEND64 PSCI_FN64(0x0e)
+#define PSCI_SYSTEM_RESET2_64 PSCI_FN64(0x12)
+
+/* CPU_SUSPEND power_state, original format */
+#define POWER_STATE_POWERDOWN (1UL << 16)
+#define POWER_STATE_LEVEL(n) ((u64)(n) << 24)
 #define SMCCC_VERSION 0x80000000u
 
 #define PSCI_SUCCESS 0
@@ -92,6 +97,7 @@ typedef unsigned long size_t;
 
 /* head.S */
 u64 smccc_call(u64 fn, u64 a1, u64 a2, u64 a3);
+u64 powerdown_call(u64 fn, u64 power_state, u64 entry, u64 ctx);
 void secondary_entry(void);
 void bad_resume_entry(void);
 extern char _head[], _end[];

@@ -126,6 +126,33 @@ smccc_call:
 #endif
 	ret
 
+/*
+ * u64 powerdown_call(u64 fn, u64 power_state, u64 entry, u64 ctx): a
+ * CPU_SUSPEND made with state that the reset of a powerdown resume must
+ * undo: SPSel 0 (EL1t), PSTATE.D clear, SCTLR_EL1.I set. Nothing uses the
+ * stack meanwhile. If the call returns, all three are put back.
+ */
+	.globl	powerdown_call
+powerdown_call:
+	stp	x19, x30, [sp, #-16]!
+	mrs	x19, sctlr_el1
+	orr	x9, x19, #(1 << 12)
+	msr	sctlr_el1, x9
+	isb
+	msr	daifclr, #8
+	msr	spsel, #0
+#ifdef CONDUIT_SMC
+	smc	#0
+#else
+	hvc	#0
+#endif
+	msr	spsel, #1
+	msr	daifset, #8
+	msr	sctlr_el1, x19
+	isb
+	ldp	x19, x30, [sp], #16
+	ret
+
 /* Any exception is a bug in the guest or in the VMM: report it. */
 	.balign	2048
 vectors:

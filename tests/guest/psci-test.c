@@ -21,6 +21,7 @@
 
 #define WAIT_MS 5000 /* any single wait; the test host is slow */
 #define SUSPEND_MS 20 /* CPU_SUSPEND wake-up timer */
+#define POWERDOWN_MS 200 /* powerdown CPU_SUSPEND: time to watch it asleep */
 
 #define GICD_BASE 0x3fff0000UL
 #define GICR_STRIDE 0x20000UL
@@ -38,14 +39,17 @@ enum cmd {
 	CMD_NONE,
 	CMD_RACE, /* arg: target, entry, ctx, go token */
 	CMD_OFF,
-	CMD_SUSPEND, /* arg: function ID, use the GIC */
+	CMD_SUSPEND, /* arg: function ID, use the GIC, power_state */
 	CMD_STORM, /* arg: target, entry: CPU_ON it forever */
+	CMD_CALL, /* arg: function ID, x1, x2, x3; res[0]: x0 */
+	CMD_POWERDOWN, /* arg: function ID, power_state, entry, context */
 };
 
 /* Written by vCPU 0: cmd_seq, cmd, arg. Everything else by the CPU. */
 struct cpu_slot {
 	u64 boots;
 	u64 x0, pc, el, spsel, daif, sctlr, mpidr;
+	u64 entered; /* counter at secondary_main() */
 	u64 cmd_seq;
 	u64 cmd;
 	u64 arg[4];
@@ -351,11 +355,13 @@ static void gic_vtimer_off(volatile u32 *sgi)
 
 /*
  * CPU_SUSPEND (standby) with the virtual timer as the wake-up event.
+ * power_state must name a standby state.
  * PSTATE.I stays masked, so the interrupt is never taken.
  * res: [0] result, [1] ticks spent, [2] CNTV_CTL after, [3] ticks armed,
  * [4] 1 if no redistributor was found.
  */
-static void suspend_test(u32 fn, int use_gic, volatile u64 *res)
+static void suspend_test(u32 fn, int use_gic, u64 power_state,
+			 volatile u64 *res)
 {
 	u64 period = ms_to_ticks(SUSPEND_MS), t0, t1, ctl;
 	volatile u32 *sgi = NULL;
@@ -375,7 +381,7 @@ static void suspend_test(u32 fn, int use_gic, volatile u64 *res)
 	t0 = counter();
 	write_sysreg(CNTV_CTL_ENABLE, cntv_ctl_el0);
 	isb();
-	r = psci(fn, 0, (u64)bad_resume_entry, 0x5050deadUL);
+	r = psci(fn, power_state, (u64)bad_resume_entry, 0x5050deadUL);
 	t1 = counter();
 	ctl = read_sysreg(cntv_ctl_el0);
 	write_sysreg(0, cntv_ctl_el0);
@@ -396,6 +402,40 @@ static void ack(struct cpu_slot *s, u64 seq)
 	WRITE_ONCE(s->ack_seq, seq);
 	dsb();
 	sev();
+}
+
+/*
+ * A powerdown CPU_SUSPEND with the virtual timer armed for POWERDOWN_MS.
+ * It must not return: the wake-up restarts this vCPU at the entry point
+ * (secondary_entry records how it got there). res[1]: the counter just
+ * before the call, written before ready_seq. If the call returns: res[0]
+ * its result, then the ack; res[4] = 1 if there is no redistributor.
+ */
+static void powerdown_test(struct cpu_slot *s, u64 seq)
+{
+	volatile u32 *sgi = gic_vtimer_on();
+	u64 r;
+
+	WRITE_ONCE(s->res[4], !sgi);
+	if (sgi) {
+		write_sysreg(0, cntv_ctl_el0);
+		isb();
+		write_sysreg(ms_to_ticks(POWERDOWN_MS), cntv_tval_el0);
+		write_sysreg(CNTV_CTL_ENABLE, cntv_ctl_el0);
+		isb();
+		WRITE_ONCE(s->res[1], counter());
+		dmb();
+		WRITE_ONCE(s->ready_seq, seq);
+		dsb();
+		sev();
+		r = powerdown_call(READ_ONCE(s->arg[0]), READ_ONCE(s->arg[1]),
+				   READ_ONCE(s->arg[2]), READ_ONCE(s->arg[3]));
+		write_sysreg(0, cntv_ctl_el0);
+		isb();
+		gic_vtimer_off(sgi);
+		WRITE_ONCE(s->res[0], r);
+	}
+	ack(s, seq);
 }
 
 static void run_command(struct cpu_slot *s, u64 seq)
@@ -440,8 +480,19 @@ static void run_command(struct cpu_slot *s, u64 seq)
 				   READ_ONCE(s->arg[1]), 0);
 	case CMD_SUSPEND:
 		suspend_test((u32)READ_ONCE(s->arg[0]),
-			     (int)READ_ONCE(s->arg[1]), s->res);
+			     (int)READ_ONCE(s->arg[1]), READ_ONCE(s->arg[2]),
+			     s->res);
 		ack(s, seq);
+		break;
+	case CMD_CALL:
+		WRITE_ONCE(s->res[0], smccc_call(READ_ONCE(s->arg[0]),
+						 READ_ONCE(s->arg[1]),
+						 READ_ONCE(s->arg[2]),
+						 READ_ONCE(s->arg[3])));
+		ack(s, seq);
+		break;
+	case CMD_POWERDOWN:
+		powerdown_test(s, seq);
 		break;
 	default:
 		ack(s, seq);
@@ -461,6 +512,7 @@ void secondary_main(u64 x0, u64 pc, u64 el, u64 spsel, u64 daif, u64 sctlr,
 		for (;;)
 			wfe();
 	}
+	WRITE_ONCE(s->entered, counter());
 	enable_event_stream();
 	seen = READ_ONCE(s->cmd_seq);
 	WRITE_ONCE(s->x0, x0);
@@ -489,7 +541,7 @@ void secondary_main(u64 x0, u64 pc, u64 el, u64 spsel, u64 daif, u64 sctlr,
 void bad_resume(u64 x0)
 {
 	printk("FAIL " PFX
-	       "cpu-suspend-timer: MPIDR 0x%lx resumed at the CPU_SUSPEND entry point (x0=0x%lx); a standby (power_state 0) suspend must return in place\n",
+	       "cpu-suspend-bad-resume: MPIDR 0x%lx resumed at bad_resume_entry (x0=0x%lx): that CPU_SUSPEND was a standby, which returns in place, or one that must be refused\n",
 	       read_sysreg(mpidr_el1), x0);
 	system_off();
 }
@@ -599,7 +651,7 @@ static int implemented(u32 fn)
 		PSCI_FEATURES,	       PSCI_SYSTEM_SUSPEND,
 		PSCI_SYSTEM_RESET2,    PSCI_CPU_SUSPEND64,
 		PSCI_CPU_ON64,	       PSCI_AFFINITY_INFO64,
-		PSCI_SYSTEM_SUSPEND64, PSCI_FN64(0x12),
+		PSCI_SYSTEM_SUSPEND64, PSCI_SYSTEM_RESET2_64,
 		SMCCC_VERSION,
 	};
 	size_t i;
@@ -719,12 +771,27 @@ static void test_legacy_kvm_psci_id(void)
 	check_end();
 }
 
+/*
+ * lkvm supports only SYSTEM_WARM_RESET (0): every other architectural
+ * type and every vendor type (bit 31) is refused. A wrongly accepted type
+ * resets the VM here, and boot 1's later checks never report.
+ */
 static void test_system_reset2_bad_type(void)
 {
+	static const u64 types[] = { 1,		 0x7fffffff, 0x80000000,
+				     0x80000001, 0x80001234, 0xffffffff };
+	size_t i;
+
 	check_begin("system-reset2-bad-type");
-	expect_call(PSCI_SYSTEM_RESET2, 1, 0, 0, PSCI_INVALID_PARAMS);
-	expect_call(PSCI_SYSTEM_RESET2, 0x7fffffff, 0, 0, PSCI_INVALID_PARAMS);
-	expect_call(PSCI_FN64(0x12), 1, 0, 0, PSCI_INVALID_PARAMS);
+	for (i = 0; i < ARRAY_SIZE(types); i++) {
+		expect_call(PSCI_SYSTEM_RESET2, types[i], 0, 0,
+			    PSCI_INVALID_PARAMS);
+		expect_call(PSCI_SYSTEM_RESET2_64, types[i], 0, 0,
+			    PSCI_INVALID_PARAMS);
+	}
+	/* reset_type is 32-bit in SYSTEM_RESET2_64 too: W1 = 1. */
+	expect_call(PSCI_SYSTEM_RESET2_64, 0xffffffff00000001UL, 0, 0,
+		    PSCI_INVALID_PARAMS);
 	check_end();
 }
 
@@ -930,6 +997,10 @@ static void test_affinity_info(void)
 		}
 		expect_call(PSCI_AFFINITY_INFO64, cpu_aff(3), 0, 0, AFF_OFF);
 		expect_call(PSCI_AFFINITY_INFO, cpu_aff(3), 0, 0, AFF_OFF);
+		/* The level is 32-bit in AFFINITY_INFO64 too: W2 = 0, so
+		 * vCPU 3 alone (OFF), not its cluster. */
+		expect_call(PSCI_AFFINITY_INFO64, cpu_aff(3), 1UL << 32, 0,
+			    AFF_OFF);
 	} else {
 		check_fail("needs 4 vCPUs");
 	}
@@ -1009,12 +1080,13 @@ static void test_cpu_on_race(void)
 	for (i = 0; i < 3; i++) {
 		s64 r = (s64)res[i];
 
+		/* A loser finds vCPU 3 pending, or already running. */
 		if (r == PSCI_SUCCESS) {
 			wins++;
 			winner = i;
-		} else if (r != PSCI_ALREADY_ON) {
+		} else if (r != PSCI_ON_PENDING && r != PSCI_ALREADY_ON) {
 			check_fail(
-				"vCPU %d: CPU_ON = %ld (%s), expected SUCCESS or ALREADY_ON",
+				"vCPU %d: CPU_ON = %ld (%s), expected SUCCESS, ON_PENDING or ALREADY_ON",
 				i, r, psci_err_name(r));
 		}
 	}
@@ -1152,8 +1224,9 @@ static void test_cpu_suspend_timer(void)
 		gicd_enable();
 	/* A secondary first: if it never wakes up, vCPU 0 can still report. */
 	if (cpu_on_ok) {
+		/* power_state is 32-bit in CPU_SUSPEND64 too: W1 = 0. */
 		seq = post(1, CMD_SUSPEND, PSCI_CPU_SUSPEND64, SUSPEND_USE_GIC,
-			   0, 0);
+			   0xffffffff00000000UL, 0);
 		if (!wait_ack(1, seq, WAIT_MS)) {
 			check_fail(
 				"vCPU 1 did not return from CPU_SUSPEND within %d ms (timer %d ms)",
@@ -1170,8 +1243,272 @@ static void test_cpu_suspend_timer(void)
 		check_end();
 		return;
 	}
-	suspend_test(PSCI_CPU_SUSPEND, SUSPEND_USE_GIC, res);
+	suspend_test(PSCI_CPU_SUSPEND, SUSPEND_USE_GIC, 0, res);
 	check_suspend_result("vCPU 0", res);
+	check_end();
+}
+
+/* ---- CPU_SUSPEND power states ------------------------------------------- */
+
+static const u32 suspend_fns[] = { PSCI_CPU_SUSPEND, PSCI_CPU_SUSPEND64 };
+
+/*
+ * vCPU 1 makes one call and is expected to return 'want'. A call that
+ * wrongly suspends it does not return: 0, with vCPU 1 given up.
+ */
+static int expect_remote(u32 fn, u64 a1, u64 a2, u64 a3, s64 want)
+{
+	u64 seq = post(1, CMD_CALL, fn, a1, a2, a3);
+	s64 r;
+
+	if (!wait_ack(1, seq, WAIT_MS)) {
+		check_fail(
+			"vCPU 1: %s(0x%x, 0x%lx, 0x%lx, 0x%lx) did not return within %d ms, expected %ld (%s)",
+			fn_name(fn), fn, a1, a2, a3, WAIT_MS, want,
+			psci_err_name(want));
+		cpu_on_ok = 0;
+		return 0;
+	}
+	r = psci_ret(fn, READ_ONCE(cpu_slot(1)->res[0]));
+	if (r != want)
+		check_fail(
+			"vCPU 1: %s(0x%x, 0x%lx, 0x%lx, 0x%lx) = %ld (%s), expected %ld (%s)",
+			fn_name(fn), fn, a1, a2, a3, r, psci_err_name(r), want,
+			psci_err_name(want));
+	return 1;
+}
+
+/* Reserved bits, and PowerLevels 1-3: this platform has no such state. */
+static void test_cpu_suspend_bad_power_state(void)
+{
+	static const u64 bad[] = {
+		1UL << 17,
+		1UL << 23,
+		1UL << 26,
+		1UL << 31,
+		POWER_STATE_LEVEL(1),
+		POWER_STATE_LEVEL(2),
+		POWER_STATE_LEVEL(3),
+	};
+	size_t f, i;
+	u64 type;
+
+	check_begin("cpu-suspend-bad-power-state");
+	if (!cpu_on_ok) {
+		check_fail("vCPU 1 is not running");
+		check_end();
+		return;
+	}
+	for (f = 0; f < ARRAY_SIZE(suspend_fns); f++)
+		for (i = 0; i < ARRAY_SIZE(bad); i++)
+			for (type = 0; type <= POWER_STATE_POWERDOWN;
+			     type += POWER_STATE_POWERDOWN)
+				if (!expect_remote(
+					    suspend_fns[f], bad[i] | type,
+					    (u64)bad_resume_entry, 0xb0 + i,
+					    PSCI_INVALID_PARAMS))
+					goto out;
+out:
+	check_end();
+}
+
+static void test_cpu_suspend_powerdown_bad_entry(void)
+{
+	u64 ram_end = dt.ram_base + dt.ram_size;
+	const u64 bad[] = { 0, (u64)secondary_entry + 2, ram_end,
+			    dt.ram_base - 4 };
+	size_t f, i;
+
+	check_begin("cpu-suspend-powerdown-bad-entry");
+	if (!cpu_on_ok) {
+		check_fail("vCPU 1 is not running");
+		check_end();
+		return;
+	}
+	for (f = 0; f < ARRAY_SIZE(suspend_fns); f++)
+		for (i = 0; i < ARRAY_SIZE(bad); i++)
+			if (!expect_remote(suspend_fns[f],
+					   POWER_STATE_POWERDOWN, bad[i],
+					   0xe0 + i, PSCI_INVALID_ADDRESS))
+				goto out;
+	/* The entry point's upper half counts for SMC64. */
+	expect_remote(PSCI_CPU_SUSPEND64, POWER_STATE_POWERDOWN,
+		      1UL << 32 | (u64)secondary_entry, 0xe8,
+		      PSCI_INVALID_ADDRESS);
+out:
+	check_end();
+}
+
+/* AFFINITY_INFO(vCPU 1) as vCPU 0 saw it during a powerdown suspend. */
+struct aff_watch {
+	int resumed; /* the powerdown happened: vCPU 1 resumed at entry */
+	int in_sleep; /* reads known to fall inside the suspend */
+	int not_on; /* reads that did not say ON */
+	s64 last_bad;
+};
+
+/* The vCPU timer PPI of vCPU 1, left enabled by its powerdown. */
+static void gic_vtimer_off_cpu1(void)
+{
+	volatile u32 *rd = gicr_rd(cpu_aff(1));
+	volatile u32 *sgi;
+
+	if (!rd)
+		return;
+	sgi = rd + GICR_SGI / 4;
+	sgi[0x180 / 4] = 1U << VTIMER_INTID; /* ICENABLER0 */
+	sgi[0x280 / 4] = 1U << VTIMER_INTID; /* ICPENDR0 */
+	dsb();
+}
+
+#define AFF_READS 64
+
+/*
+ * vCPU 1 makes a powerdown CPU_SUSPEND with its virtual timer armed for
+ * POWERDOWN_MS, while vCPU 0 keeps reading AFFINITY_INFO for it. The
+ * wake-up must restart vCPU 1 at secondary_entry with x0 = want_x0 and
+ * in the reset state; the call must not return.
+ */
+static void powerdown_once(const char *who, u32 fn, u64 power_state,
+			   u64 entry_arg, u64 ctx_arg, u64 want_x0,
+			   struct aff_watch *w)
+{
+	struct cpu_slot *s = cpu_slot(1);
+	u64 period = ms_to_ticks(POWERDOWN_MS), old = boots_of(1);
+	u64 seq, dl, t_call, t_entry, reads[AFF_READS][2];
+	int n = 0, i;
+	s64 r;
+
+	seq = post(1, CMD_POWERDOWN, fn, power_state, entry_arg, ctx_arg);
+	dl = deadline_ms(WAIT_MS);
+	while (READ_ONCE(s->ready_seq) != seq && READ_ONCE(s->ack_seq) != seq) {
+		check_secondary_exceptions();
+		if (expired(dl)) {
+			check_fail("%s: vCPU 1 did not take the command", who);
+			cpu_on_ok = 0;
+			return;
+		}
+		wfe();
+	}
+	dmb();
+	if (READ_ONCE(s->res[4])) {
+		check_fail("%s: no GIC redistributor for vCPU 1", who);
+		return;
+	}
+	t_call = READ_ONCE(s->res[1]);
+
+	dl = deadline_ms(WAIT_MS);
+	while (boots_of(1) == old && READ_ONCE(s->ack_seq) != seq) {
+		u64 t0, t1;
+
+		check_secondary_exceptions();
+		if (expired(dl)) {
+			check_fail(
+				"%s: vCPU 1 neither returned nor resumed within %d ms (timer %d ms)",
+				who, WAIT_MS, POWERDOWN_MS);
+			cpu_on_ok = 0;
+			return;
+		}
+		t0 = counter();
+		r = psci(PSCI_AFFINITY_INFO64, cpu_aff(1), 0, 0);
+		t1 = counter();
+		if (r != AFF_ON) {
+			w->not_on++;
+			w->last_bad = r;
+		} else if (n < AFF_READS) {
+			reads[n][0] = t0;
+			reads[n][1] = t1;
+			n++;
+		}
+		delay_us(1000);
+	}
+	dmb();
+	if (boots_of(1) == old) {
+		r = psci_ret(fn, READ_ONCE(s->res[0]));
+		check_fail(
+			"%s: the call returned %ld (%s) instead of resuming at the entry point",
+			who, r, psci_err_name(r));
+		return;
+	}
+	gic_vtimer_off_cpu1();
+	w->resumed = 1;
+	t_entry = READ_ONCE(s->entered);
+	for (i = 0; i < n; i++)
+		if (reads[i][0] > t_call && reads[i][1] < t_entry)
+			w->in_sleep++;
+	if (boots_of(1) != old + 1)
+		check_fail("%s: vCPU 1 started %ld times", who,
+			   boots_of(1) - old);
+	if (s->pc != (u64)secondary_entry)
+		check_fail("%s: resumed at 0x%lx, expected 0x%lx", who, s->pc,
+			   (u64)secondary_entry);
+	if (s->x0 != want_x0)
+		check_fail("%s: x0 = 0x%lx at the entry point, expected 0x%lx",
+			   who, s->x0, want_x0);
+	if (s->el != 1 << 2)
+		check_fail("%s: resumed with CurrentEL 0x%lx, expected EL1",
+			   who, s->el);
+	if (s->spsel != 1)
+		check_fail(
+			"%s: resumed with SPSel %ld (it called with 0), expected 1 (EL1h)",
+			who, s->spsel);
+	if (s->daif != 0x3c0)
+		check_fail(
+			"%s: resumed with DAIF 0x%lx (it called with D clear), expected 0x3c0",
+			who, s->daif);
+	if (s->sctlr & (SCTLR_M | SCTLR_C | SCTLR_I))
+		check_fail(
+			"%s: resumed with SCTLR_EL1 0x%lx (it called with I set), expected M, C and I clear",
+			who, s->sctlr);
+	if (t_entry - t_call < period / 4 * 3)
+		check_fail(
+			"%s: resumed after %ld us, the timer was armed for %ld us",
+			who, ticks_to_us(t_entry - t_call),
+			ticks_to_us(period));
+}
+
+static void test_cpu_suspend_powerdown(void)
+{
+	const u64 hi = 0xffffffff00000000UL;
+	const u64 ctx64 = 0xc0de5005e5000064UL;
+	const u64 ctx32 = 0xfeed0000c0de0032UL;
+	u64 entry = (u64)secondary_entry;
+	struct aff_watch w64 = { 0 }, w32 = { 0 };
+
+	check_begin("cpu-suspend-powerdown");
+	if (!cpu_on_ok) {
+		check_fail("vCPU 1 is not running");
+		check_end();
+		report("cpu-suspend-powerdown-affinity",
+		       "vCPU 1 is not running");
+		return;
+	}
+	gicd_enable();
+	/* power_state is 32-bit in both forms: only W1 counts. */
+	powerdown_once("CPU_SUSPEND64", PSCI_CPU_SUSPEND64,
+		       hi | POWER_STATE_POWERDOWN | 0x2a, entry, ctx64, ctx64,
+		       &w64);
+	/* SMC32: entry point and context ID narrowed to 32 bits. */
+	if (cpu_on_ok)
+		powerdown_once("CPU_SUSPEND", PSCI_CPU_SUSPEND,
+			       POWER_STATE_POWERDOWN, hi | entry, ctx32,
+			       ctx32 & 0xffffffffUL, &w32);
+	check_end();
+
+	/* DEN0022: a core in a powerdown state is still ON. */
+	check_begin("cpu-suspend-powerdown-affinity");
+	if (w64.not_on + w32.not_on)
+		check_fail(
+			"AFFINITY_INFO(vCPU 1) said %ld (%s) %d times while it was suspended or resuming, expected ON",
+			w64.not_on ? w64.last_bad : w32.last_bad,
+			psci_err_name(w64.not_on ? w64.last_bad : w32.last_bad),
+			w64.not_on + w32.not_on);
+	if (!w64.resumed || !w32.resumed)
+		check_fail("no powerdown to watch (see cpu-suspend-powerdown)");
+	else if (!w64.in_sleep || !w32.in_sleep)
+		check_fail(
+			"no AFFINITY_INFO read fell inside the suspend (SMC64: %d, SMC32: %d reads)",
+			w64.in_sleep, w32.in_sleep);
 	check_end();
 }
 
@@ -1628,6 +1965,9 @@ static void run_checks(void)
 	test_cpu_on_race();
 	test_cpu_off_on();
 	test_cpu_suspend_timer();
+	test_cpu_suspend_bad_power_state();
+	test_cpu_suspend_powerdown_bad_entry();
+	test_cpu_suspend_powerdown();
 	test_system_suspend_denied();
 	test_bad_entry();
 	test_system_suspend_bad_entry();
@@ -1650,7 +1990,8 @@ static void warm_reset(void)
 	WRITE_ONCE(reload_marker, RELOAD_MARKER_DIRTY);
 	dsb();
 	printk("GUEST-WARM-RESETTING\n");
-	r = psci(PSCI_SYSTEM_RESET2, 0 /* SYSTEM_WARM_RESET */, 0, 0);
+	/* SYSTEM_WARM_RESET: W1 = 0, whatever the upper half of x1. */
+	r = psci(PSCI_SYSTEM_RESET2_64, 0xffffffff00000000UL, 0, 0);
 	printk("FAIL " PFX
 	       "system-reset2-warm: SYSTEM_RESET2 returned %ld (%s)\n",
 	       r, psci_err_name(r));

@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include "kvm/power.h"
+#include "lock-seam.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -112,7 +113,7 @@ static void transitions(struct test_ctx *t)
 	CHECK(t, power__should_park(&pt, 1));
 
 	/* A second CPU_ON while pending loses and changes nothing. */
-	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), -EALREADY);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b2), -EINPROGRESS);
 	CHECK_EQ(t, pt.v[1].boot.entry, 0x80001000);
 	CHECK(t, !pt.v[1].boot.big_endian);
 
@@ -355,6 +356,62 @@ static void wait_all_parked_shutdown(struct test_ctx *t)
 	power__destroy(&pt);
 }
 
+/*
+ * Another CPU_ON (or a reset) reaches the table just before this one takes
+ * the lock: the answer must come from the state under the lock.
+ */
+struct rival {
+	struct power_table *t;
+	unsigned int target;
+	int what; /* 0: CPU_ON, 1: CPU_ON and the target runs, 2: reset */
+	int ret;
+};
+
+static void rival_step(void *arg)
+{
+	struct rival *r = arg;
+	struct power_boot b = { 0x80000000, 0x22, false };
+
+	if (r->what == 2) {
+		power__all_off(r->t);
+		return;
+	}
+	r->ret = power__cpu_on(r->t, r->target, &b);
+	if (r->what == 1)
+		power__mark_on(r->t, r->target);
+}
+
+static void cpu_on_lost_at_lock(struct test_ctx *t)
+{
+	static const int want[] = { -EINPROGRESS, -EALREADY, -EBUSY };
+	struct power_boot mine = { 0x80001000, 0x11, true };
+	struct power_table pt;
+	struct rival r;
+	int what;
+
+	for (what = 0; what < 3; what++) {
+		CHECK_EQ(t, power__init(&pt, 2), 0);
+		r = (struct rival){ &pt, 1, what, 1 };
+		lock_seam__arm(&pt.lock, rival_step, &r);
+		CHECK_EQ(t, power__cpu_on(&pt, 1, &mine), want[what]);
+		CHECK(t, lock_seam__fired());
+		if (what < 2) {
+			CHECK_EQ(t, r.ret, 0);
+			CHECK_EQ(t, pt.v[1].boot.ctx, 0x22);
+			CHECK(t, !pt.v[1].boot.big_endian);
+		}
+		CHECK_EQ(t, power__get(&pt, 1),
+			 what == 0 ? POWER_ON_PENDING :
+			 what == 1 ? POWER_ON :
+				     POWER_OFF);
+		power__destroy(&pt);
+		if (t->failed) {
+			printf("  with rival %d\n", what);
+			return;
+		}
+	}
+}
+
 #define RACERS 8
 #define RACE_ROUNDS 300
 
@@ -404,7 +461,7 @@ static void cpu_on_race(struct test_ctx *t)
 			if (r[i].ret == 0) {
 				won++;
 				winner = i;
-			} else if (r[i].ret == -EALREADY) {
+			} else if (r[i].ret == -EINPROGRESS) {
 				lost++;
 			}
 		}
@@ -424,4 +481,5 @@ TEST_SUITE(power, TEST(init_all_off), TEST(transitions),
 	   TEST(wait_on_blocks_until_cpu_on),
 	   TEST(wait_on_pending_returns_at_once), TEST(wait_on_shutdown),
 	   TEST(reset_discards_pending_boot), TEST(wait_all_parked_threads),
-	   TEST(wait_all_parked_shutdown), TEST(cpu_on_race));
+	   TEST(wait_all_parked_shutdown), TEST(cpu_on_lost_at_lock),
+	   TEST(cpu_on_race));

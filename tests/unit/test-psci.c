@@ -2,6 +2,7 @@
 #include "test.h"
 
 #include "kvm/psci.h"
+#include "lock-seam.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -12,19 +13,35 @@
 #define MAX_CPUS 32
 #define MPIDR_RES1 0x80000000ULL /* MPIDR_EL1 bit 31 reads as one */
 
+/*
+ * Another vCPU's CPU_ON that wins the race for a target: run by the fake's
+ * big_endian read, which psci_cpu_on() makes between its early state
+ * check and power__cpu_on(), the window where a second caller can win.
+ */
+struct rival {
+	struct power_table *power;
+	int target; /* -1: no rival */
+	bool and_run; /* the target also got to run (ON, not ON_PENDING) */
+	struct power_boot boot;
+	int ret; /* its power__cpu_on() */
+};
+
 /* A fake platform: records what PSCI asked of it. */
 struct fake {
 	int system_off;
 	int system_reset;
 	int cpu_suspend;
+	int cpu_powerdown;
 	int system_suspend;
 	int big_endian_calls; /* __atomic: CPU_ON races call it */
 	unsigned int last_vcpu;
 	uint64_t last_entry;
 	uint64_t last_ctx;
 	int cpu_suspend_ret;
+	int cpu_powerdown_ret;
 	int system_suspend_ret;
 	bool big_endian;
+	struct rival rival;
 };
 
 static void fake_system_off(void *opaque, unsigned int vcpu)
@@ -52,6 +69,18 @@ static int fake_cpu_suspend(void *opaque, unsigned int vcpu)
 	return f->cpu_suspend_ret;
 }
 
+static int fake_cpu_powerdown(void *opaque, unsigned int vcpu, uint64_t entry,
+			      uint64_t ctx)
+{
+	struct fake *f = opaque;
+
+	f->cpu_powerdown++;
+	f->last_vcpu = vcpu;
+	f->last_entry = entry;
+	f->last_ctx = ctx;
+	return f->cpu_powerdown_ret;
+}
+
 static int fake_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
 			       uint64_t ctx)
 {
@@ -67,9 +96,16 @@ static int fake_system_suspend(void *opaque, unsigned int vcpu, uint64_t entry,
 static bool fake_big_endian(void *opaque, unsigned int vcpu)
 {
 	struct fake *f = opaque;
+	struct rival *r = &f->rival;
 
 	(void)vcpu;
 	__atomic_fetch_add(&f->big_endian_calls, 1, __ATOMIC_RELAXED);
+	if (r->target >= 0) {
+		r->ret = power__cpu_on(r->power, r->target, &r->boot);
+		if (r->and_run)
+			power__mark_on(r->power, r->target);
+		r->target = -1; /* once */
+	}
 	return f->big_endian;
 }
 
@@ -77,6 +113,7 @@ static const struct psci_ops fake_ops = {
 	.system_off = fake_system_off,
 	.system_reset = fake_system_reset,
 	.cpu_suspend = fake_cpu_suspend,
+	.cpu_powerdown = fake_cpu_powerdown,
 	.system_suspend = fake_system_suspend,
 	.big_endian = fake_big_endian,
 };
@@ -113,6 +150,8 @@ static void env_init(struct test_ctx *t, struct env *e, unsigned int nr,
 		.ops = &fake_ops,
 		.opaque = &e->fake,
 	};
+	e->fake.rival.power = &e->power;
+	e->fake.rival.target = -1;
 	hypercall__init(&e->bus);
 	CHECK_EQ(t, psci__register(&e->psci, &e->bus), 0);
 	CHECK_EQ(t, sdei__register(&e->bus), 0);
@@ -238,6 +277,9 @@ static void register_services(struct test_ctx *t)
 	bad = e.psci;
 	ops.system_suspend = NULL;
 	bad.ops = &ops;
+	CHECK_EQ(t, psci__register(&bad, &bus), -EINVAL);
+	ops = fake_ops;
+	ops.cpu_powerdown = NULL;
 	CHECK_EQ(t, psci__register(&bad, &bus), -EINVAL);
 	CHECK_EQ(t, bus.nr, 0);
 	env_destroy(&e);
@@ -376,6 +418,7 @@ static void unsupported_calls(struct test_ctx *t)
 	CHECK_EQ(t, e.fake.system_off, 0);
 	CHECK_EQ(t, e.fake.system_reset, 0);
 	CHECK_EQ(t, e.fake.cpu_suspend, 0);
+	CHECK_EQ(t, e.fake.cpu_powerdown, 0);
 	CHECK_EQ(t, e.fake.system_suspend, 0);
 	CHECK_EQ(t, e.fake.big_endian_calls, 0);
 out:
@@ -551,11 +594,13 @@ static void cpu_on_already_on(struct test_ctx *t)
 		CHECK_RET(t, r, fid, PSCI_RET_ALREADY_ON);
 		CHECK_EQ(t, power__get(&e.power, 0), POWER_ON);
 
-		/* A pending target keeps its first boot. */
+		/* A pending target keeps its first boot: ON_PENDING. */
 		r = call(&e, 0, fid, 1, RAM_BASE + 0x100, 1);
 		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
 		r = call(&e, 0, fid, 1, RAM_BASE + 0x200, 2);
-		CHECK_RET(t, r, fid, PSCI_RET_ALREADY_ON);
+		CHECK_RET(t, r, fid, PSCI_RET_ON_PENDING);
+		r = call(&e, 2, fid, 1, RAM_BASE + 0x200, 2);
+		CHECK_RET(t, r, fid, PSCI_RET_ON_PENDING);
 		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON_PENDING);
 		CHECK_EQ(t, e.power.v[1].boot.entry, RAM_BASE + 0x100);
 		CHECK_EQ(t, e.power.v[1].boot.ctx, 1);
@@ -688,22 +733,38 @@ static void affinity_info_clusters(struct test_ctx *t)
 	}
 }
 
-/* Upper halves: SMC64 checks them, SMC32 never sees them. */
+/*
+ * Upper halves: SMC64 checks the 64-bit target_affinity, SMC32 never sees
+ * it. lowest_affinity_level is 32-bit in both forms: only W2 counts.
+ */
 static void affinity_info_upper_bits(struct test_ctx *t)
 {
 	struct env e;
 	struct smccc_res r;
+	unsigned int k;
 
-	env_init(t, &e, 4, NULL);
+	env_init(t, &e, 20, NULL);
 	set_state(&e, 1, POWER_ON);
+	set_state(&e, 17, POWER_ON_PENDING);
 	r = call(&e, 0, 0xc4000004, 0x10000000001ULL, 0, 0);
 	CHECK_RET(t, r, 0xc4000004, PSCI_RET_INVALID_PARAMS);
 	r = call(&e, 0, 0x84000004, 0x10000000001ULL, 0, 0);
 	CHECK_RET(t, r, 0x84000004, PSCI_AFFINITY_ON);
-	r = call(&e, 0, 0xc4000004, 1, 0x100000000ULL, 0);
-	CHECK_RET(t, r, 0xc4000004, PSCI_RET_INVALID_PARAMS);
-	r = call(&e, 0, 0x84000004, 1, 0x100000000ULL, 0);
-	CHECK_RET(t, r, 0x84000004, PSCI_AFFINITY_ON);
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = aff_fids[k];
+
+		/* Level 0: vCPU 0x103 alone (OFF), not its cluster. */
+		r = call(&e, 0, fid, 0x103, 0x100000000ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_AFFINITY_OFF);
+		r = call(&e, 0, fid, 1, 0xffffffff00000000ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_AFFINITY_ON);
+		/* Level 1: the cluster of 0x103 has vCPU 17 pending. */
+		r = call(&e, 0, fid, 0x103, 0x100000001ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_AFFINITY_ON_PENDING);
+		/* Level 4 stays invalid whatever the upper half. */
+		r = call(&e, 0, fid, 1, 0x100000004ULL, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+	}
 	env_destroy(&e);
 }
 
@@ -767,32 +828,179 @@ static void affinity_info_aff3_layout(struct test_ctx *t)
 	env_destroy(&e);
 }
 
-static void cpu_suspend(struct test_ctx *t)
+static const uint32_t suspend_fids[] = { 0x84000001, 0xc4000001 };
+
+/* StateType 0 (standby) at level 0: sleep, return SUCCESS in place. */
+static void cpu_suspend_standby(struct test_ctx *t)
 {
-	static const uint32_t fids[] = { 0x84000001, 0xc4000001 };
-	unsigned int k;
+	static const uint64_t states[] = { 0, 0x1234, 0xffff };
+	unsigned int k, i;
 
 	for (k = 0; k < 2; k++) {
-		uint32_t fid = fids[k];
+		uint32_t fid = suspend_fids[k];
 		struct env e;
 		struct smccc_res r;
 
 		env_init(t, &e, 2, NULL);
 		set_state(&e, 1, POWER_ON);
-		/* Standby and power-down states alike are a standby. */
-		r = call(&e, 1, fid, 0, RAM_BASE, 0);
-		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
-		r = call(&e, 1, fid, 0x10000, 0, 0);
-		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
-		CHECK_EQ(t, e.fake.cpu_suspend, 2);
+		/* Any StateID; entry_point is not looked at for standby. */
+		for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+			r = call(&e, 1, fid, states[i], 0, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
+		}
+		CHECK_EQ(t, e.fake.cpu_suspend, 3);
 		CHECK_EQ(t, e.fake.last_vcpu, 1);
 		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
 
 		e.fake.cpu_suspend_ret = -EINTR;
 		r = call(&e, 1, fid, 0, 0, 0);
 		CHECK_RET(t, r, fid, PSCI_RET_INTERNAL_FAILURE);
-		CHECK_EQ(t, e.fake.cpu_suspend, 3);
+		CHECK_EQ(t, e.fake.cpu_suspend, 4);
+		CHECK_EQ(t, e.fake.cpu_powerdown + e.fake.system_suspend, 0);
+		env_destroy(&e);
+	}
+}
+
+/* Reserved bits and the levels this platform has no state for. */
+static void cpu_suspend_bad_power_state(struct test_ctx *t)
+{
+	static const uint64_t levels[] = { 1 << 24, 2 << 24, 3 << 24 };
+	unsigned int k, i, bit;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = suspend_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 2, NULL);
+		set_state(&e, 1, POWER_ON);
+		for (bit = 17; bit < 32; bit++) {
+			uint64_t st = 1ULL << bit;
+
+			if (bit == 24 || bit == 25) /* PowerLevel */
+				continue;
+			r = call(&e, 1, fid, st, RAM_BASE, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+			/* Powerdown, even with a bad entry point. */
+			r = call(&e, 1, fid, st | PSCI_POWER_STATE_POWERDOWN, 0,
+				 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+			if (t->failed) {
+				printf("  at %s power_state bit %u\n",
+				       k ? "SMC64" : "SMC32", bit);
+				break;
+			}
+		}
+		for (i = 0; i < 3; i++) {
+			r = call(&e, 1, fid, levels[i], RAM_BASE, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+			r = call(&e, 1, fid,
+				 levels[i] | PSCI_POWER_STATE_POWERDOWN,
+				 RAM_BASE, 0);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		}
+		CHECK_EQ(t, e.fake.cpu_suspend + e.fake.cpu_powerdown, 0);
 		CHECK_EQ(t, e.fake.system_suspend, 0);
+		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
+		env_destroy(&e);
+	}
+}
+
+/* StateType 1 (powerdown) at level 0: resume at entry, x0 = ctx. */
+static void cpu_suspend_powerdown(struct test_ctx *t)
+{
+	static const uint64_t bad[] = {
+		0,
+		RAM_BASE - 4,
+		RAM_END,
+		RAM_END + 0x1000,
+		RAM_BASE + 1,
+		RAM_BASE + 2,
+		RAM_END - 1,
+	};
+	const uint64_t pd = PSCI_POWER_STATE_POWERDOWN;
+	unsigned int k, i;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = suspend_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 3, NULL);
+		set_state(&e, 0, POWER_ON);
+		set_state(&e, 1, POWER_ON);
+		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			r = call(&e, 1, fid, pd, bad[i], 0x33);
+			CHECK_RET(t, r, fid, PSCI_RET_INVALID_ADDRESS);
+		}
+		CHECK_EQ(t, e.fake.cpu_powerdown, 0);
+
+		r = call(&e, 1, fid, pd | 0xabcd, RAM_END - 4, 0x44);
+		CHECK_EQ(t, r.nr, 0); /* no return: resumes at entry */
+		CHECK_EQ(t, e.fake.cpu_powerdown, 1);
+		CHECK_EQ(t, e.fake.last_vcpu, 1);
+		CHECK_EQ(t, e.fake.last_entry, RAM_END - 4);
+		CHECK_EQ(t, e.fake.last_ctx, 0x44);
+		CHECK_EQ(t, e.fake.cpu_suspend + e.fake.system_suspend, 0);
+
+		/* A suspended core is ON, for AFFINITY_INFO and CPU_ON. */
+		CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
+		r = call(&e, 0, aff_fids[k], 1, 0, 0);
+		CHECK_RET(t, r, aff_fids[k], PSCI_AFFINITY_ON);
+		r = call(&e, 0, cpu_on_fids[k], 1, RAM_BASE, 0);
+		CHECK_RET(t, r, cpu_on_fids[k], PSCI_RET_ALREADY_ON);
+		/* ...and SYSTEM_SUSPEND still sees it running. */
+		r = call(&e, 0, 0x8400000e, RAM_BASE, 0, 0);
+		CHECK_RET(t, r, 0x8400000e, PSCI_RET_DENIED);
+
+		e.fake.cpu_powerdown_ret = -EIO;
+		r = call(&e, 1, fid, pd, RAM_BASE, 0x44);
+		CHECK_RET(t, r, fid, PSCI_RET_INTERNAL_FAILURE);
+		CHECK_EQ(t, e.fake.cpu_powerdown, 2);
+		env_destroy(&e);
+	}
+
+	/* entry and context: 64-bit for SMC64, narrowed for SMC32. */
+	{
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 1, NULL);
+		r = call(&e, 0, 0xc4000001, pd, 0x100000000ULL | RAM_BASE, 0);
+		CHECK_RET(t, r, 0xc4000001, PSCI_RET_INVALID_ADDRESS);
+		r = call(&e, 0, 0xc4000001, pd, RAM_BASE,
+			 0xaaaabbbbccccddddULL);
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.last_ctx, 0xaaaabbbbccccddddULL);
+		r = call(&e, 0, 0x84000001, pd, 0x100000000ULL | RAM_BASE,
+			 0xaaaabbbbccccddddULL);
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.last_entry, RAM_BASE);
+		CHECK_EQ(t, e.fake.last_ctx, 0xccccddddULL);
+		env_destroy(&e);
+	}
+}
+
+/* power_state is 32-bit in CPU_SUSPEND64 too: only W1 counts. */
+static void cpu_suspend_upper_bits(struct test_ctx *t)
+{
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = suspend_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 1, NULL);
+		r = call(&e, 0, fid, 0xffffffff00000000ULL, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
+		CHECK_EQ(t, e.fake.cpu_suspend, 1);
+		r = call(&e, 0, fid, 0x100010000ULL, RAM_BASE, 5);
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.cpu_powerdown, 1);
+		r = call(&e, 0, fid, 0x101000000ULL, RAM_BASE, 5);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		CHECK_EQ(t, e.fake.cpu_suspend + e.fake.cpu_powerdown, 2);
 		env_destroy(&e);
 	}
 }
@@ -858,9 +1066,11 @@ static void system_reset2(struct test_ctx *t)
 		{ 1, false },
 		{ 2, false },
 		{ 0x7fffffff, false },
-		{ 0x80000000, true }, /* vendor-specific */
-		{ 0x80001234, true },
-		{ 0xffffffff, true },
+		/* Vendor-specific: this platform defines none. */
+		{ 0x80000000, false },
+		{ 0x80000001, false },
+		{ 0x80001234, false },
+		{ 0xffffffff, false },
 	};
 	static const uint32_t fids[] = { 0x84000012, 0xc4000012 };
 	unsigned int k, i;
@@ -885,15 +1095,15 @@ static void system_reset2(struct test_ctx *t)
 		}
 		CHECK_EQ(t, e.fake.system_off, 0);
 
-		/* Type upper half: narrowed away for SMC32 only. */
+		/* reset_type is 32-bit in both forms: only W1 counts. */
 		r = call(&e, 1, fid, 0x100000000ULL, 0, 0);
-		if (k == 0) {
-			CHECK_EQ(t, r.nr, 0);
-			CHECK_EQ(t, e.fake.system_reset, resets + 1);
-		} else {
-			CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
-			CHECK_EQ(t, e.fake.system_reset, resets);
-		}
+		CHECK_EQ(t, r.nr, 0);
+		CHECK_EQ(t, e.fake.system_reset, resets + 1);
+		r = call(&e, 1, fid, 0xffffffff00000001ULL, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		r = call(&e, 1, fid, 0x0000000180000000ULL, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_PARAMS);
+		CHECK_EQ(t, e.fake.system_reset, resets + 1);
 		env_destroy(&e);
 	}
 }
@@ -1029,8 +1239,88 @@ static void fn_names(struct test_ctx *t)
 }
 
 /*
- * The race: RACERS vCPU threads issue CPU_ON for one OFF target at the same
- * instant, through the dispatcher. Exactly one may win each round.
+ * The race, made deterministic: another vCPU's CPU_ON wins in the window
+ * between psci_cpu_on()'s early state check (OFF) and power__cpu_on().
+ * The loser must get ON_PENDING (or ALREADY_ON if the target already
+ * runs), and the winner's boot must stand.
+ */
+static void cpu_on_lost_race(struct test_ctx *t)
+{
+	unsigned int k, run;
+
+	for (k = 0; k < 2; k++) {
+		for (run = 0; run < 2; run++) {
+			uint32_t fid = cpu_on_fids[k];
+			struct env e;
+			struct smccc_res r;
+
+			env_init(t, &e, 3, NULL);
+			set_state(&e, 0, POWER_ON);
+			e.fake.rival.target = 2;
+			e.fake.rival.and_run = run;
+			e.fake.rival.boot =
+				(struct power_boot){ RAM_BASE + 0x40, 0x22 };
+			r = call(&e, 0, fid, 2, RAM_BASE + 0x80, 0x11);
+			CHECK_EQ(t, e.fake.rival.target, -1); /* it ran */
+			CHECK_EQ(t, e.fake.rival.ret, 0);
+			CHECK_RET(t, r, fid,
+				  run ? PSCI_RET_ALREADY_ON :
+					PSCI_RET_ON_PENDING);
+			CHECK_EQ(t, power__get(&e.power, 2),
+				 run ? POWER_ON : POWER_ON_PENDING);
+			CHECK_EQ(t, e.power.v[2].boot.entry, RAM_BASE + 0x40);
+			CHECK_EQ(t, e.power.v[2].boot.ctx, 0x22);
+			CHECK_EQ(t, e.fake.big_endian_calls, 1);
+			env_destroy(&e);
+			if (t->failed) {
+				printf("  at %s, the rival's target %s\n",
+				       k ? "SMC64" : "SMC32",
+				       run ? "ON" : "ON_PENDING");
+				return;
+			}
+		}
+	}
+}
+
+/*
+ * The same race with the rival's step just before power__cpu_on() takes
+ * the table lock: a state read any earlier than under the lock is stale.
+ */
+static void rival_at_lock(void *arg)
+{
+	struct rival *r = arg;
+
+	r->ret = power__cpu_on(r->power, r->target, &r->boot);
+}
+
+static void cpu_on_lost_race_at_lock(struct test_ctx *t)
+{
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = cpu_on_fids[k];
+		struct rival rv;
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 2, NULL);
+		set_state(&e, 0, POWER_ON);
+		rv = (struct rival){ &e.power, 1, false,
+				     (struct power_boot){ RAM_BASE, 0x22 } };
+		lock_seam__arm(&e.power.lock, rival_at_lock, &rv);
+		r = call(&e, 0, fid, 1, RAM_BASE + 0x80, 0x11);
+		CHECK(t, lock_seam__fired());
+		CHECK_EQ(t, rv.ret, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_ON_PENDING);
+		CHECK_EQ(t, e.power.v[1].boot.ctx, 0x22);
+		env_destroy(&e);
+	}
+}
+
+/*
+ * The free-running race: RACERS vCPU threads issue CPU_ON for one OFF
+ * target at the same instant, through the dispatcher. Exactly one may win
+ * each round; the others find it ON_PENDING.
  */
 #define RACERS 8
 #define RACE_ROUNDS 300
@@ -1087,7 +1377,7 @@ static void cpu_on_race(struct test_ctx *t)
 				won++;
 				winner = i;
 			} else if (r[i].ret ==
-				   (uint64_t)(int64_t)PSCI_RET_ALREADY_ON) {
+				   (uint64_t)(int64_t)PSCI_RET_ON_PENDING) {
 				lost++;
 			}
 		}
@@ -1103,7 +1393,7 @@ static void cpu_on_race(struct test_ctx *t)
 	pthread_barrier_destroy(&bar);
 	CHECK_EQ(t, bad, 0);
 	/* Every winner read its endianness; losers that saw the target
-	 * already on skip that read, the others may still make it. */
+	 * already pending skip that read, the others may still make it. */
 	CHECK(t, e.fake.big_endian_calls >= RACE_ROUNDS);
 	CHECK(t, e.fake.big_endian_calls <= RACERS * RACE_ROUNDS);
 	env_destroy(&e);
@@ -1116,6 +1406,9 @@ TEST_SUITE(psci, TEST(register_services), TEST(version),
 	   TEST(cpu_on_bad_entry), TEST(cpu_on_already_on),
 	   TEST(smc32_narrowing), TEST(cpu_off), TEST(affinity_info_clusters),
 	   TEST(affinity_info_upper_bits), TEST(affinity_info_aff3_layout),
-	   TEST(cpu_suspend), TEST(migrate_info_type), TEST(system_off_reset),
-	   TEST(system_reset2), TEST(system_suspend),
-	   TEST(nr_args_per_function), TEST(fn_names), TEST(cpu_on_race));
+	   TEST(cpu_suspend_standby), TEST(cpu_suspend_bad_power_state),
+	   TEST(cpu_suspend_powerdown), TEST(cpu_suspend_upper_bits),
+	   TEST(migrate_info_type), TEST(system_off_reset), TEST(system_reset2),
+	   TEST(system_suspend), TEST(nr_args_per_function), TEST(fn_names),
+	   TEST(cpu_on_lost_race), TEST(cpu_on_lost_race_at_lock),
+	   TEST(cpu_on_race));

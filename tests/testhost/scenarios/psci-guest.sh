@@ -11,6 +11,55 @@
 W=${WORKDIR:-$(mktemp -d)}
 PSCI_GUEST_TIMEOUT=${PSCI_GUEST_TIMEOUT:-120}
 
+# Every check the guest reports, once each, per conduit (psci-<conduit>/
+# <check>), in the order it runs them: boot 1, then boots 2 and 3. A check
+# added to or dropped from tests/guest/psci-test.c must be added to or
+# dropped from this list too, or psci-<conduit>/check-list fails.
+PSCI_GUEST_CHECKS='
+	dt-psci version features-all smccc-version migrate-info-type
+	not-supported-ids sdei-ids unknown-owner legacy-kvm-psci-id
+	system-reset2-bad-type bad-mpidr cpu-on cpu-on-x0 cpu-on-pstate
+	cpu-on-sctlr cpu-on-smc32-narrowing already-on affinity-info-level0
+	affinity-info-level1 affinity-info-bad cpu-on-race cpu-off-on
+	cpu-suspend-timer cpu-suspend-bad-power-state
+	cpu-suspend-powerdown-bad-entry cpu-suspend-powerdown
+	cpu-suspend-powerdown-affinity system-suspend-denied bad-entry
+	system-suspend-bad-entry system-suspend-resume
+	system-reset-cpu-on-storm
+	system-reset system-reset2-warm
+'
+
+# check_list NAME TXT: the checks the guest reported against the list.
+check_list() {
+	got=$(grep -oE "(PASS|FAIL) $1/[^: ]+" "$2" | sed 's|^[A-Z]* [^/]*/||')
+	missing='' extra=''
+	# shellcheck disable=SC2086 # a word list
+	all="$(printf ' %s' $PSCI_GUEST_CHECKS) "
+	for c in $PSCI_GUEST_CHECKS; do
+		n=$(printf '%s\n' "$got" | grep -cxF -- "$c")
+		case $n in
+		0) missing="$missing $c" ;;
+		1) ;;
+		*) extra="$extra $c($n times)" ;;
+		esac
+	done
+	# shellcheck disable=SC2086 # a word list
+	for c in $(printf '%s\n' $got | sort -u); do
+		case $all in
+		*" $c "*) ;;
+		*) extra="$extra $c" ;;
+		esac
+	done
+	bad=
+	[ -z "$missing" ] || bad="missing:$missing"
+	[ -z "$extra" ] || bad="${bad:+$bad; }unexpected:$extra"
+	if [ -n "$bad" ]; then
+		fail "$1/check-list" "$bad"
+	else
+		pass "$1/check-list"
+	fi
+}
+
 psci_guest() { # CONDUIT
 	c=$1
 	name=psci-$c
@@ -28,6 +77,7 @@ psci_guest() { # CONDUIT
 
 	# The guest's own results, wherever they sit on a line.
 	grep -oE "(PASS|FAIL) $name/.*" "$txt"
+	check_list "$name" "$txt"
 
 	if ! grep -q "GUEST-BOOT $name " "$txt"; then
 		if [ "$rc" = 124 ]; then
