@@ -1,34 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `lkvm run`: parse, check the inputs, assemble the machine, run it. */
 #include "kvm/builtin.h"
+#include "kvm/input.h"
 #include "kvm/kvm.h"
 #include "kvm/run-options.h"
 #include "kvm/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_PARAMS "console=ttyS0 earlycon"
 
 static int open_input(const char *what, const char *path, uint64_t *size)
 {
-	struct stat st;
+	char err[PATH_MAX + 100];
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("cannot open %s '%s': %s", what, path, strerror(errno));
-	if (fstat(fd, &st) < 0)
-		die("cannot stat %s '%s': %s", what, path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		die("%s '%s' is not a regular file", what, path);
-	*size = (uint64_t)st.st_size;
+	if (input__open(what, path, &fd, size, err, sizeof(err)))
+		die("%s", err);
 	return fd;
 }
 
