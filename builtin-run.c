@@ -14,8 +14,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_PARAMS "console=ttyS0 earlycon"
-
 static int open_input(const char *what, const char *path, uint64_t *size)
 {
 	char err[PATH_MAX + 100];
@@ -42,17 +40,19 @@ static void check_kernel(const char *path, int fd, uint64_t size,
 
 static char *make_bootargs(const struct kvm_config *cfg)
 {
-	const char *params = cfg->params ? cfg->params : "";
-	char *s;
+	char *s = run_options__bootargs(cfg);
 
-	if (cfg->nodefaults)
-		s = strdup(params);
-	else if (asprintf(&s, "%s%s%s", DEFAULT_PARAMS, *params ? " " : "",
-			  params) < 0)
-		s = NULL;
 	if (!s)
 		die("out of memory");
 	return s;
+}
+
+/* The host's RAM in bytes; 0 if unknown. */
+static uint64_t host_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
 static void stop_signals(sigset_t *set)
@@ -118,7 +118,9 @@ int kvm_cmd_run(int argc, char **argv)
 	if (ret)
 		die("%s (see 'lkvm run --help')", err);
 	log__level = cfg.loglevel;
-	run_options__finalize(&cfg, (int)sysconf(_SC_NPROCESSORS_ONLN));
+	if (run_options__finalize(&cfg, (int)sysconf(_SC_NPROCESSORS_ONLN),
+				  host_ram(), err, sizeof(err)))
+		die("%s", err);
 
 	kfd = open_input("kernel", cfg.kernel_path, &ksize);
 	check_kernel(cfg.kernel_path, kfd, ksize, &img);
