@@ -174,9 +174,10 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		break;
 	case 'c':
 		if (parse_cpus(arg, &cfg->nr_cpus))
-			return fail(err, errlen,
-				    "invalid --cpus '%s': need 1 to %d", arg,
-				    RUN_MAX_CPUS);
+			return fail(
+				err, errlen,
+				"invalid --cpus '%s': need a number from 1 to %d, in digits only",
+				arg, RUN_MAX_CPUS);
 		break;
 	case 'm':
 		if (size__parse_mib(arg, &bytes) || bytes == 0)
