@@ -1,34 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `lkvm run`: parse, check the inputs, assemble the machine, run it. */
 #include "kvm/builtin.h"
+#include "kvm/input.h"
 #include "kvm/kvm.h"
 #include "kvm/run-options.h"
 #include "kvm/util.h"
 
 #include <errno.h>
-#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-
-#define DEFAULT_PARAMS "console=ttyS0 earlycon"
 
 static int open_input(const char *what, const char *path, uint64_t *size)
 {
-	struct stat st;
+	char err[PATH_MAX + 100];
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		die("cannot open %s '%s': %s", what, path, strerror(errno));
-	if (fstat(fd, &st) < 0)
-		die("cannot stat %s '%s': %s", what, path, strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		die("%s '%s' is not a regular file", what, path);
-	*size = (uint64_t)st.st_size;
+	if (input__open(what, path, &fd, size, err, sizeof(err)))
+		die("%s", err);
 	return fd;
 }
 
@@ -48,17 +40,19 @@ static void check_kernel(const char *path, int fd, uint64_t size,
 
 static char *make_bootargs(const struct kvm_config *cfg)
 {
-	const char *params = cfg->params ? cfg->params : "";
-	char *s;
+	char *s = run_options__bootargs(cfg);
 
-	if (cfg->nodefaults)
-		s = strdup(params);
-	else if (asprintf(&s, "%s%s%s", DEFAULT_PARAMS, *params ? " " : "",
-			  params) < 0)
-		s = NULL;
 	if (!s)
 		die("out of memory");
 	return s;
+}
+
+/* The host's RAM in bytes; 0 if unknown. */
+static uint64_t host_ram(void)
+{
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : 0;
 }
 
 static void stop_signals(sigset_t *set)
@@ -124,7 +118,9 @@ int kvm_cmd_run(int argc, char **argv)
 	if (ret)
 		die("%s (see 'lkvm run --help')", err);
 	log__level = cfg.loglevel;
-	run_options__finalize(&cfg, (int)sysconf(_SC_NPROCESSORS_ONLN));
+	if (run_options__finalize(&cfg, (int)sysconf(_SC_NPROCESSORS_ONLN),
+				  host_ram(), err, sizeof(err)))
+		die("%s", err);
 
 	kfd = open_input("kernel", cfg.kernel_path, &ksize);
 	check_kernel(cfg.kernel_path, kfd, ksize, &img);

@@ -2,6 +2,7 @@
 #include "kvm/run-options.h"
 #include "kvm/util.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@ enum {
 	OPT_PSCI_CONDUIT,
 	OPT_REBOOT,
 	OPT_DEBUG_PSCI,
+	OPT_CONSOLE_PANIC,
 };
 
 static const struct option run_long_opts[] = {
@@ -41,6 +43,7 @@ static const struct option run_long_opts[] = {
 	{ "psci-conduit", required_argument, NULL, OPT_PSCI_CONDUIT },
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "debug-psci", no_argument, NULL, OPT_DEBUG_PSCI },
+	{ "stop-on-console-panic", no_argument, NULL, OPT_CONSOLE_PANIC },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -52,7 +55,8 @@ void run_options__usage(FILE *out)
 	      "\n"
 	      "Basic:\n"
 	      "  -c, --cpus N          vCPUs (default: host CPUs online)\n"
-	      "  -m, --mem SIZE        guest RAM; MiB, or with a K/M/G suffix\n"
+	      "  -m, --mem SIZE        guest RAM; MiB, or with a K/M/G/T suffix;\n"
+	      "                        4M at least, the host's RAM at most\n"
 	      "                        (default: 64M x (cpus + 3))\n"
 	      "      --name NAME       guest name (default: guest-<pid>)\n"
 	      "      --console serial  guest console (the 16550A UART)\n"
@@ -64,7 +68,8 @@ void run_options__usage(FILE *out)
 	      "  -k, --kernel IMAGE    arm64 Linux Image to boot\n"
 	      "  -i, --initrd FILE     initial ramdisk\n"
 	      "  -p, --params STRING   kernel command line (appended to\n"
-	      "                        \"console=ttyS0 earlycon\")\n"
+	      "                        \"" RUN_DEFAULT_PARAMS "\"; 2047 bytes\n"
+	      "                        in all at most)\n"
 	      "\n"
 	      "Machine:\n"
 	      "      --irqchip T       gicv3 | gicv2 | auto (default auto)\n"
@@ -78,6 +83,15 @@ void run_options__usage(FILE *out)
 	      "      --reboot A        reboot (default): reboot in place on\n"
 	      "                        guest reset; exit: lkvm exits 0\n"
 	      "      --debug-psci      trace every PSCI call on stderr\n"
+	      "\n"
+	      "Guest panics (lkvm then exits 1):\n"
+	      "  A panic the guest reports on its pvpanic device always stops\n"
+	      "  the VM; a kdump kernel taking over is only reported.\n"
+	      "      --stop-on-console-panic\n"
+	      "                        also stop when the console shows Linux's\n"
+	      "                        \"Kernel panic - not syncing\" line (for\n"
+	      "                        kernels without pvpanic; any guest program\n"
+	      "                        that can write to the console can do it)\n"
 	      "\n"
 	      "  -h, --help            this text\n"
 	      "\n"
@@ -107,11 +121,16 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* Digits only: strtol() alone would also take " 3" and "+3". */
 static int parse_cpus(const char *arg, int *out)
 {
+	const char *p;
 	char *end;
 	long v;
 
+	for (p = arg; *p; p++)
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
 	errno = 0;
 	v = strtol(arg, &end, 10);
 	if (errno || end == arg || *end || v < 1 || v > RUN_MAX_CPUS)
@@ -155,16 +174,23 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		break;
 	case 'c':
 		if (parse_cpus(arg, &cfg->nr_cpus))
-			return fail(err, errlen,
-				    "invalid --cpus '%s': need 1 to %d", arg,
-				    RUN_MAX_CPUS);
+			return fail(
+				err, errlen,
+				"invalid --cpus '%s': need a number from 1 to %d, in digits only",
+				arg, RUN_MAX_CPUS);
 		break;
 	case 'm':
 		if (size__parse_mib(arg, &bytes) || bytes == 0)
 			return fail(
 				err, errlen,
-				"invalid --mem '%s': need a size above 0, in MiB or with a K/M/G suffix",
+				"invalid --mem '%s': need a size above 0, in MiB or with a K/M/G/T suffix",
 				arg);
+		if (bytes < RUN_MIN_RAM_SIZE)
+			return fail(
+				err, errlen,
+				"invalid --mem '%s': lkvm needs at least %llu MiB (a 2 MiB block for the kernel, one for the device tree)",
+				arg,
+				(unsigned long long)(RUN_MIN_RAM_SIZE / SZ_1M));
 		if (bytes % SZ_64K)
 			return fail(
 				err, errlen,
@@ -246,8 +272,53 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 	case OPT_DEBUG_PSCI:
 		cfg->debug_psci = true;
 		break;
+	case OPT_CONSOLE_PANIC:
+		cfg->console_panic = true;
+		break;
 	}
 	return 0;
+}
+
+/* Length of the command line run_options__bootargs() makes. */
+static size_t bootargs_len(const struct kvm_config *cfg)
+{
+	size_t len = cfg->params ? strlen(cfg->params) : 0;
+
+	if (cfg->nodefaults)
+		return len;
+	return strlen(RUN_DEFAULT_PARAMS) + (len ? 1 + len : 0);
+}
+
+/* The guest would cut a longer command line short without a word. */
+static int check_params(const struct kvm_config *cfg, char *err, size_t errlen)
+{
+	size_t len = bootargs_len(cfg);
+
+	if (len < RUN_CMDLINE_SIZE)
+		return 0;
+	if (cfg->nodefaults)
+		return fail(
+			err, errlen,
+			"--params is %zu bytes, and arm64 Linux keeps a command line of at most %d",
+			len, RUN_CMDLINE_SIZE - 1);
+	return fail(
+		err, errlen,
+		"--params is %zu bytes; with \"%s \" before it the command line is %zu, and arm64 Linux keeps at most %d",
+		len - strlen(RUN_DEFAULT_PARAMS) - 1, RUN_DEFAULT_PARAMS, len,
+		RUN_CMDLINE_SIZE - 1);
+}
+
+char *run_options__bootargs(const struct kvm_config *cfg)
+{
+	const char *params = cfg->params ? cfg->params : "";
+	char *s;
+
+	if (cfg->nodefaults)
+		return strdup(params);
+	if (asprintf(&s, "%s%s%s", RUN_DEFAULT_PARAMS, *params ? " " : "",
+		     params) < 0)
+		return NULL;
+	return s;
 }
 
 static const char *opt_name(int opt, char *buf, size_t len)
@@ -310,15 +381,34 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
 	if (!cfg->kernel_path)
 		return fail(err, errlen,
 			    "no kernel given: use -k/--kernel IMAGE");
-	return 0;
+	return check_params(cfg, err, errlen);
 }
 
-void run_options__finalize(struct kvm_config *cfg, int host_cpus)
+int run_options__finalize(struct kvm_config *cfg, int host_cpus,
+			  uint64_t host_ram, char *err, size_t errlen)
 {
 	if (cfg->nr_cpus < 0)
 		cfg->nr_cpus = host_cpus > 0 ? host_cpus : 1;
 	if (cfg->nr_cpus > RUN_MAX_CPUS)
 		cfg->nr_cpus = RUN_MAX_CPUS;
-	if (!cfg->ram_size)
+	if (!cfg->ram_size) {
 		cfg->ram_size = 64 * SZ_1M * (uint64_t)(cfg->nr_cpus + 3);
+		/* The default is a guess: never more than the host has. */
+		if (host_ram && cfg->ram_size > host_ram)
+			cfg->ram_size = ALIGN_DOWN(host_ram, SZ_1M);
+		if (cfg->ram_size < RUN_MIN_RAM_SIZE)
+			cfg->ram_size = RUN_MIN_RAM_SIZE;
+		return 0;
+	}
+	/*
+	 * Guest RAM is only reserved as the guest touches it: a guest larger
+	 * than the host would run until the OOM killer ends lkvm unannounced.
+	 */
+	if (host_ram && cfg->ram_size > host_ram)
+		return fail(
+			err, errlen,
+			"invalid --mem: %llu MiB asked for, but this host has only %llu MiB of RAM",
+			(unsigned long long)(cfg->ram_size / SZ_1M),
+			(unsigned long long)(host_ram / SZ_1M));
+	return 0;
 }

@@ -272,7 +272,8 @@ static void uart_tx(void *opaque, uint8_t byte)
 	struct pollfd pfd = { .fd = STDOUT_FILENO, .events = POLLOUT };
 	ssize_t n;
 
-	if (panic_watch__feed(&kvm->panic_watch, byte))
+	if (kvm->cfg->console_panic &&
+	    panic_watch__feed(&kvm->panic_watch, byte))
 		kvm__guest_panicked(kvm);
 	if (kvm->console_closed || kvm__exit_requested(kvm))
 		return;
@@ -299,12 +300,16 @@ static void uart_irq(void *opaque, int level)
 	kvm__irq_line(opaque, ARM_UART_SPI, level);
 }
 
-static void guest_panicked(void *opaque, uint8_t events)
+static void pvpanic_panicked(void *opaque)
 {
-	struct kvm *kvm = opaque;
+	pr_debug("pvpanic: the guest panicked");
+	kvm__guest_panicked(opaque);
+}
 
-	pr_debug("pvpanic event 0x%x", events);
-	kvm__guest_panicked(kvm);
+static void pvpanic_crash_loaded(void *opaque)
+{
+	(void)opaque;
+	pr_warn("the guest kernel crashed; its kdump kernel takes over, the VM keeps running");
 }
 
 void kvm__setup_devices(struct kvm *kvm)
@@ -322,7 +327,8 @@ void kvm__setup_devices(struct kvm *kvm)
 	if (ret)
 		die("cannot register the UART: %s", strerror(-ret));
 
-	kvm->pvpanic.event = guest_panicked;
+	kvm->pvpanic.panicked = pvpanic_panicked;
+	kvm->pvpanic.crash_loaded = pvpanic_crash_loaded;
 	kvm->pvpanic.opaque = kvm;
 	ret = mmio_bus__register(&kvm->mmio, ARM_PVPANIC_BASE, ARM_PVPANIC_SIZE,
 				 pvpanic__mmio, &kvm->pvpanic, "pvpanic");

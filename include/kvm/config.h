@@ -52,6 +52,7 @@ struct kvm_config {
 	enum psci_conduit conduit;
 	enum reboot_action reboot;
 	bool debug_psci;
+	bool console_panic; /* stop on Linux's panic line on the console */
 };
 
 #endif /* KVM__CONFIG_H */

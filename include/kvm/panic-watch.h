@@ -10,7 +10,8 @@
  * guests whose kernel has no pvpanic driver (Debian's has none). Only at
  * the start of a line or right after printk's "[ time] " prefix, so a
  * shell command or file that merely contains the words does not count.
- * Pure.
+ * Still, any guest program that can write to the console can print the
+ * line, so lkvm watches only when asked (--stop-on-console-panic). Pure.
  */
 struct panic_watch {
 	unsigned int matched; /* bytes of the marker matched so far */

@@ -9,8 +9,14 @@
 #define PVPANIC_PANICKED (1u << 0)
 #define PVPANIC_CRASH_LOADED (1u << 1)
 
+/*
+ * Linux writes PANICKED when it panics, or CRASH_LOADED instead when a
+ * kdump kernel is loaded and about to take over. A write holding both is
+ * taken as a panic.
+ */
 struct pvpanic {
-	void (*event)(void *opaque, uint8_t events);
+	void (*panicked)(void *opaque); /* the guest is dead */
+	void (*crash_loaded)(void *opaque); /* the guest goes on in kdump */
 	void *opaque;
 };
 

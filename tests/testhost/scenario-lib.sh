@@ -11,7 +11,8 @@
 #   FILES_DIR      native mode: where export_file copies to
 #   TESTHOST_ROOT  native mode: prefix of the --file destinations ('' in QEMU)
 #
-# Results: print exactly one "PASS name" or "FAIL name: reason" per check.
+# Results: print exactly one "PASS name", "FAIL name: reason" or
+# "SKIP name: reason" per check.
 
 LKVM=${LKVM:-lkvm}
 GUEST_DIR=${GUEST_DIR:-/guest}
@@ -30,11 +31,12 @@ info() {
 	shift
 	echo "INFO $_k $*"
 }
-# skip NAME REASON: a check that cannot run here (not a failure).
+# skip NAME REASON: a check that cannot run here: neither a pass nor a
+# failure, counted apart.
 skip() {
 	_n=$1
 	shift
-	echo "INFO skip $_n: $*"
+	echo "SKIP $_n: $*"
 }
 
 # The usual kernel + initramfs arguments for lkvm run.

@@ -5,6 +5,7 @@
 #include "kvm/util.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #define NARGS(argv) ((int)(sizeof(argv) / sizeof((argv)[0])))
 
@@ -231,6 +232,9 @@ static void usage_text(struct test_ctx *t)
 	CHECK(t, strstr(buf, "--kernel") != NULL);
 	CHECK(t, strstr(buf, "--irqchip") != NULL);
 	CHECK(t, strstr(buf, "--help") != NULL);
+	CHECK(t, strstr(buf, "K/M/G/T") != NULL);
+	CHECK(t, strstr(buf, "--stop-on-console-panic") != NULL);
+	CHECK(t, strstr(buf, "2047") != NULL);
 }
 
 static void positional_kernel(struct test_ctx *t)
@@ -281,8 +285,8 @@ static void bad_values(struct test_ctx *t)
 	EXPECT_BAD(t, "--mem", "-m", "0");
 	EXPECT_BAD(t, "--mem", "-m", "abc");
 	EXPECT_BAD(t, "--mem", "-m", "12X");
-	EXPECT_BAD(t, "--mem", "-m", "100K");
-	EXPECT_BAD(t, "64K", "--mem", "100K");
+	EXPECT_BAD(t, "--mem", "-m", "4100K");
+	EXPECT_BAD(t, "64K", "--mem", "4100K");
 	EXPECT_BAD(t, "--mem", "--mem", "-64");
 	EXPECT_BAD(t, "--mem", "--mem", "99999999999T");
 	EXPECT_BAD(t, "--loglevel", "--loglevel", "loud");
@@ -307,14 +311,14 @@ static void bad_value_keeps_config(struct test_ctx *t)
 
 static void mem_accepts_64k_multiples(struct test_ctx *t)
 {
-	char *a1[] = { "run", "-k", "I", "-m", "64K" };
+	char *a1[] = { "run", "-k", "I", "-m", "4160K" };
 	char *a2[] = { "run", "-k", "I", "-m", "100M" };
 	char *a3[] = { "run", "-k", "I", "-m", "2g" };
 	struct kvm_config cfg;
 	char err[128];
 
 	CHECK_EQ(t, parse(&cfg, NARGS(a1), a1, err, sizeof(err)), 0);
-	CHECK_EQ(t, cfg.ram_size, SZ_64K);
+	CHECK_EQ(t, cfg.ram_size, 4 * SZ_1M + SZ_64K);
 	CHECK_EQ(t, parse(&cfg, NARGS(a2), a2, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.ram_size, 100 * SZ_1M);
 	CHECK_EQ(t, parse(&cfg, NARGS(a3), a3, err, sizeof(err)), 0);
@@ -435,31 +439,196 @@ static void reparse_resets_getopt(struct test_ctx *t)
 static void finalize_defaults(struct test_ctx *t)
 {
 	struct kvm_config cfg;
+	char err[128];
 
 	run_options__defaults(&cfg);
-	run_options__finalize(&cfg, 4);
+	CHECK_EQ(t, run_options__finalize(&cfg, 4, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 4);
 	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * 7);
 
 	run_options__defaults(&cfg);
-	run_options__finalize(&cfg, 1);
+	CHECK_EQ(t, run_options__finalize(&cfg, 1, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 1);
 	CHECK_EQ(t, cfg.ram_size, 256 * SZ_1M);
 
 	/* An unknown host count still gives one vCPU. */
 	run_options__defaults(&cfg);
-	run_options__finalize(&cfg, 0);
+	CHECK_EQ(t, run_options__finalize(&cfg, 0, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 1);
 	CHECK_EQ(t, cfg.ram_size, 256 * SZ_1M);
 	run_options__defaults(&cfg);
-	run_options__finalize(&cfg, -1);
+	CHECK_EQ(t, run_options__finalize(&cfg, -1, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 1);
 
 	/* A huge host is capped at the parser's limit. */
 	run_options__defaults(&cfg);
-	run_options__finalize(&cfg, RUN_MAX_CPUS * 2);
+	CHECK_EQ(t,
+		 run_options__finalize(&cfg, RUN_MAX_CPUS * 2, 0, err,
+				       sizeof(err)),
+		 0);
 	CHECK_EQ(t, cfg.nr_cpus, RUN_MAX_CPUS);
 	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * (RUN_MAX_CPUS + 3));
+
+	/* The default never exceeds the host's RAM (1 MiB granules). */
+	run_options__defaults(&cfg);
+	CHECK_EQ(t,
+		 run_options__finalize(&cfg, 8, 300 * SZ_1M + 4096, err,
+				       sizeof(err)),
+		 0);
+	CHECK_EQ(t, cfg.ram_size, 300 * SZ_1M);
+	run_options__defaults(&cfg);
+	CHECK_EQ(t, run_options__finalize(&cfg, 8, SZ_1G, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * 11);
+}
+
+/* Guest RAM is filled lazily: more than the host has ends in the OOM killer. */
+static void mem_above_host_ram(struct test_ctx *t)
+{
+	char *argv[] = { "run", "-k", "I", "-m", "2049" };
+	char *fits[] = { "run", "-k", "I", "-m", "2G" };
+	struct kvm_config cfg;
+	char err[160];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, run_options__finalize(&cfg, 2, 2 * SZ_1G, err, sizeof(err)),
+		 -EINVAL);
+	CHECK(t, strstr(err, "--mem") != NULL);
+	CHECK(t, strstr(err, "2049 MiB") != NULL);
+	CHECK(t, strstr(err, "only 2048 MiB of RAM") != NULL);
+
+	/* Exactly the host's RAM, or a host whose RAM is unknown: taken. */
+	CHECK_EQ(t, parse(&cfg, NARGS(fits), fits, err, sizeof(err)), 0);
+	CHECK_EQ(t, run_options__finalize(&cfg, 2, 2 * SZ_1G, err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, cfg.ram_size, 2 * SZ_1G);
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, run_options__finalize(&cfg, 2, 0, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.ram_size, 2049 * SZ_1M);
+}
+
+/* Below the minimum the layout has no room: the message says the minimum. */
+static void mem_minimum(struct test_ctx *t)
+{
+	struct arm64_image img = { .text_offset = 0, .image_size = SZ_1M };
+	char *ok[] = { "run", "-k", "I", "-m", "4M" };
+	struct boot_layout l;
+	struct kvm_config cfg;
+	char err[200];
+
+	CHECK_EQ(t, RUN_MIN_RAM_SIZE, 4 * SZ_1M);
+	EXPECT_BAD(t, "at least 4 MiB", "-m", "64K");
+	EXPECT_BAD(t, "at least 4 MiB", "-m", "1");
+	EXPECT_BAD(t, "at least 4 MiB", "-m", "4032K");
+	EXPECT_BAD(t, "at least 4 MiB", "-m", "1B");
+	CHECK_EQ(t, parse(&cfg, NARGS(ok), ok, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.ram_size, RUN_MIN_RAM_SIZE);
+	/* ...and the layout can use that minimum, for a small enough kernel. */
+	CHECK_EQ(t,
+		 layout__place(&img, 0, ARM_RAM_BASE, RUN_MIN_RAM_SIZE, &l, err,
+			       sizeof(err)),
+		 0);
+}
+
+static void cpus_digits_only(struct test_ctx *t)
+{
+	char *argv[] = { "run", "-k", "I", "-c", "007" };
+	struct kvm_config cfg;
+	char err[128];
+
+	EXPECT_BAD(t, "--cpus", "-c", " 3");
+	EXPECT_BAD(t, "--cpus", "-c", "+3");
+	EXPECT_BAD(t, "--cpus", "-c", "3 ");
+	EXPECT_BAD(t, "--cpus", "-c", "\t3");
+	EXPECT_BAD(t, "--cpus", "-c", "0x3");
+	EXPECT_BAD(t, "--cpus", "--cpus", "-0");
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_cpus, 7);
+}
+
+/* -p with n bytes of 'x' (and --nodefaults if nodef): parse's result. */
+static int parse_params(size_t n, bool nodef, struct kvm_config *cfg, char *err,
+			size_t errlen)
+{
+	static char params[8192];
+	char *argv[] = { "run", "-k", "I", "-p", params, "--nodefaults" };
+
+	memset(params, 'x', n);
+	params[n] = 0;
+	return parse(cfg, nodef ? 6 : 5, argv, err, errlen);
+}
+
+/* arm64 Linux keeps 2047 bytes of command line (2048 with the NUL). */
+static void params_length(struct test_ctx *t)
+{
+	size_t prefix = strlen(RUN_DEFAULT_PARAMS) + 1;
+	struct kvm_config cfg;
+	char err[200], *s;
+
+	CHECK_STR(t, RUN_DEFAULT_PARAMS, "console=ttyS0 earlycon");
+	CHECK_EQ(t, RUN_CMDLINE_SIZE, 2048);
+
+	/* The longest that fits, counting "console=ttyS0 earlycon ". */
+	CHECK_EQ(t, parse_params(2047 - prefix, false, &cfg, err, sizeof(err)),
+		 0);
+	s = run_options__bootargs(&cfg);
+	CHECK(t, s && strlen(s) == 2047);
+	CHECK(t, s && !strncmp(s, "console=ttyS0 earlycon x", prefix + 1));
+	free(s);
+	/* One more byte is refused, with the numbers. */
+	CHECK_EQ(t, parse_params(2048 - prefix, false, &cfg, err, sizeof(err)),
+		 -EINVAL);
+	CHECK(t, strstr(err, "--params is 2025 bytes") != NULL);
+	CHECK(t, strstr(err, "console=ttyS0 earlycon") != NULL);
+	CHECK(t, strstr(err, "is 2048") != NULL);
+	CHECK(t, strstr(err, "at most 2047") != NULL);
+	CHECK_EQ(t, parse_params(8000, false, &cfg, err, sizeof(err)) < 0, 1);
+
+	/* With --nodefaults the whole 2047 bytes are the user's. */
+	CHECK_EQ(t, parse_params(2047, true, &cfg, err, sizeof(err)), 0);
+	s = run_options__bootargs(&cfg);
+	CHECK(t, s && strlen(s) == 2047 && s[0] == 'x');
+	free(s);
+	CHECK_EQ(t, parse_params(2048, true, &cfg, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "--params is 2048 bytes") != NULL);
+	CHECK(t, strstr(err, "at most 2047") != NULL);
+}
+
+static void bootargs(struct test_ctx *t)
+{
+	struct kvm_config cfg;
+	char *s;
+
+	run_options__defaults(&cfg);
+	s = run_options__bootargs(&cfg);
+	CHECK_STR(t, s, "console=ttyS0 earlycon");
+	free(s);
+	cfg.params = "quiet";
+	s = run_options__bootargs(&cfg);
+	CHECK_STR(t, s, "console=ttyS0 earlycon quiet");
+	free(s);
+	cfg.nodefaults = true;
+	s = run_options__bootargs(&cfg);
+	CHECK_STR(t, s, "quiet");
+	free(s);
+	cfg.params = NULL;
+	s = run_options__bootargs(&cfg);
+	CHECK_STR(t, s, "");
+	free(s);
+}
+
+static void console_panic_option(struct test_ctx *t)
+{
+	char *plain[] = { "run", "-k", "I" };
+	char *argv[] = { "run", "-k", "I", "--stop-on-console-panic" };
+	struct kvm_config cfg;
+	char err[128];
+
+	/* Off unless asked for: any guest program can print the line. */
+	CHECK_EQ(t, parse(&cfg, NARGS(plain), plain, err, sizeof(err)), 0);
+	CHECK(t, !cfg.console_panic);
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK(t, cfg.console_panic);
+	EXPECT_BAD(t, "--stop-on-console-panic", "--stop-on-console-panic=1");
 }
 
 static void finalize_keeps_given(struct test_ctx *t)
@@ -469,21 +638,21 @@ static void finalize_keeps_given(struct test_ctx *t)
 	char err[128];
 
 	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
-	run_options__finalize(&cfg, 16);
+	CHECK_EQ(t, run_options__finalize(&cfg, 16, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 2);
 	CHECK_EQ(t, cfg.ram_size, 100 * SZ_1M);
 
 	/* Only the CPUs given: RAM follows them, not the host. */
 	run_options__defaults(&cfg);
 	cfg.nr_cpus = 5;
-	run_options__finalize(&cfg, 16);
+	CHECK_EQ(t, run_options__finalize(&cfg, 16, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 5);
 	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * 8);
 
 	/* Only the RAM given. */
 	run_options__defaults(&cfg);
 	cfg.ram_size = 3 * SZ_1G;
-	run_options__finalize(&cfg, 16);
+	CHECK_EQ(t, run_options__finalize(&cfg, 16, 0, err, sizeof(err)), 0);
 	CHECK_EQ(t, cfg.nr_cpus, 16);
 	CHECK_EQ(t, cfg.ram_size, 3 * SZ_1G);
 }
@@ -616,4 +785,6 @@ TEST_SUITE(options, TEST(psci_options), TEST(defaults), TEST(short_options),
 	   TEST(odd_long_options), TEST(missing_argument), TEST(no_kernel),
 	   TEST(small_err_buffer), TEST(reparse_resets_getopt),
 	   TEST(finalize_defaults), TEST(finalize_keeps_given), TEST(size_ok),
-	   TEST(size_bad), TEST(size_limits));
+	   TEST(size_bad), TEST(size_limits), TEST(mem_above_host_ram),
+	   TEST(mem_minimum), TEST(cpus_digits_only), TEST(params_length),
+	   TEST(bootargs), TEST(console_panic_option));
