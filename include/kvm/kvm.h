@@ -48,6 +48,9 @@ struct kvm {
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
 	pthread_barrier_t barrier;
+	pthread_mutex_t create_lock;
+	pthread_cond_t create_cond;
+	unsigned int nr_created; /* vCPUs created, in id order */
 
 	struct mmio_bus mmio;
 	struct serial8250 uart;
