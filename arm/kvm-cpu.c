@@ -480,7 +480,10 @@ void kvm_cpu__stop_all(struct kvm *kvm)
 	}
 }
 
-/* Reboot in place: park every vCPU, reload RAM, power the boot vCPU on. */
+/*
+ * Reboot in place: park every vCPU, reset the devices (each vCPU reset
+ * itself as it parked), reload RAM, power the boot vCPU on.
+ */
 void kvm__reboot(struct kvm *kvm)
 {
 	pr_info("rebooting the guest");
@@ -491,6 +494,7 @@ void kvm__reboot(struct kvm *kvm)
 		return; /* stopped meanwhile: the caller tears down */
 	/* All parked: a reset asked for by the old boot is this one. */
 	kvm__reset_done(kvm);
+	reset_list__run(&kvm->resets);
 	kvm__load_boot(kvm);
 	power__end_reset(&kvm->power);
 	kvm__start_psci(kvm);

@@ -307,6 +307,19 @@ static void guest_panicked(void *opaque, uint8_t events)
 	kvm__guest_panicked(kvm);
 }
 
+void kvm__register_reset(struct kvm *kvm, reset_fn fn, void *opaque)
+{
+	int ret = reset_list__add(&kvm->resets, fn, opaque);
+
+	if (ret)
+		die("cannot register a device reset: %s", strerror(-ret));
+}
+
+static void uart_reset(void *opaque)
+{
+	serial8250__reset(opaque);
+}
+
 void kvm__setup_devices(struct kvm *kvm)
 {
 	static const struct serial8250_ops uart_ops = {
@@ -321,6 +334,7 @@ void kvm__setup_devices(struct kvm *kvm)
 				 serial8250__mmio, &kvm->uart, "uart");
 	if (ret)
 		die("cannot register the UART: %s", strerror(-ret));
+	kvm__register_reset(kvm, uart_reset, &kvm->uart);
 
 	kvm->pvpanic.event = guest_panicked;
 	kvm->pvpanic.opaque = kvm;

@@ -17,6 +17,7 @@
 #include "kvm/power.h"
 #include "kvm/psci.h"
 #include "kvm/pvpanic.h"
+#include "kvm/reset.h"
 #include "kvm/serial.h"
 
 struct kvm;
@@ -53,6 +54,7 @@ struct kvm {
 	unsigned int nr_created; /* vCPUs created, in id order */
 
 	struct mmio_bus mmio;
+	struct reset_list resets; /* device resets for a reboot in place */
 	struct serial8250 uart;
 	struct pvpanic pvpanic;
 	struct panic_watch panic_watch; /* under the UART's lock */
@@ -96,6 +98,12 @@ void kvm__guest_panicked(struct kvm *kvm);
 enum kvm_event kvm__wait_event(struct kvm *kvm, int *code);
 bool kvm__exit_requested(struct kvm *kvm);
 void kvm__setup_devices(struct kvm *kvm);
+/*
+ * A device's reset for a reboot in place: fn(opaque) runs on the main
+ * thread while every vCPU is parked, before the vGIC is reset, in reverse
+ * order of registration. A device that drives an interrupt line lowers it.
+ */
+void kvm__register_reset(struct kvm *kvm, reset_fn fn, void *opaque);
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level);
 
 uint64_t kvm__now_ns(void);
