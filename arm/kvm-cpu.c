@@ -481,8 +481,8 @@ void kvm_cpu__stop_all(struct kvm *kvm)
 }
 
 /*
- * Reboot in place: park every vCPU, reset the devices (each vCPU reset
- * itself as it parked), reload RAM, power the boot vCPU on.
+ * Reboot in place: park every vCPU, reset the devices and the vGIC (each
+ * vCPU reset itself as it parked), reload RAM, power the boot vCPU on.
  */
 void kvm__reboot(struct kvm *kvm)
 {
@@ -494,7 +494,16 @@ void kvm__reboot(struct kvm *kvm)
 		return; /* stopped meanwhile: the caller tears down */
 	/* All parked: a reset asked for by the old boot is this one. */
 	kvm__reset_done(kvm);
+	/*
+	 * Devices lower their lines first, while the vGIC still has the old
+	 * boot's trigger modes: a level interrupt's line level is only
+	 * tracked while it is configured as level.
+	 */
 	reset_list__run(&kvm->resets);
+	if (gic__reset(kvm)) {
+		kvm__request_exit(kvm, 1);
+		return;
+	}
 	kvm__load_boot(kvm);
 	power__end_reset(&kvm->power);
 	kvm__start_psci(kvm);

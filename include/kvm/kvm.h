@@ -21,6 +21,7 @@
 #include "kvm/serial.h"
 
 struct kvm;
+struct gic_state;
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -41,6 +42,7 @@ struct kvm {
 	int vm_fd;
 	int gic_fd;
 	enum fdt_gic gic;
+	struct gic_state *gic_reset; /* the vGIC's registers at power-on */
 	size_t run_size;
 
 	void *ram;
@@ -120,6 +122,12 @@ void kvm_cpu__handle_hypercall(struct kvm_cpu *cpu);
 /* arm/gic.c */
 void gic__create(struct kvm *kvm);
 void gic__finalize(struct kvm *kvm);
+
+/* arm/gic-reset.c */
+/* Read the vGIC's whole register state: once, before any vCPU runs. */
+void gic__save_reset_state(struct kvm *kvm);
+/* Write it back (every vCPU parked). 0, or -errno after an error line. */
+int gic__reset(struct kvm *kvm);
 
 /* arm/kvm-cpu.c */
 void kvm_cpu__setup_all(struct kvm *kvm);
