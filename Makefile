@@ -2,7 +2,7 @@
 #
 #   make                 lkvm (on arm64 hosts) and the unit tests
 #   make lkvm-arm64      a static aarch64 lkvm, cross-built on any host
-#   make guests          the freestanding arm64 PSCI test guests
+#   make guests          the freestanding arm64 test guests
 #   make unit            run the unit tests (also unit-asan, unit-tsan)
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
