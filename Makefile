@@ -2,7 +2,7 @@
 #
 #   make                 lkvm (on arm64 hosts) and the unit tests
 #   make lkvm-arm64      a static aarch64 lkvm, cross-built on any host
-#   make guests          the freestanding arm64 PSCI test guests
+#   make guests          the freestanding arm64 test guests
 #   make unit            run the unit tests (also unit-asan, unit-tsan)
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
@@ -23,13 +23,14 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
-	util/read-full.c util/time.c util/input.c \
+	util/read-full.c util/time.c util/input.c util/reset.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/layout.c \
 	hypercall/smccc.c psci/power.c psci/psci.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
-	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c
+	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
+	arm/psci.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)

@@ -67,6 +67,7 @@ static void raw_mode(void)
 struct input {
 	struct kvm *kvm;
 	bool tty, escape;
+	pthread_mutex_t lock; /* len, dropped, q: the reset empties them */
 	size_t len;
 	unsigned long dropped;
 	uint8_t q[INPUT_QUEUE];
@@ -116,8 +117,25 @@ static void flush_keys(struct input *in)
 		in->dropped = 0;
 }
 
+/*
+ * Flush what fits and return the keys still queued. Under the lock: a
+ * reset in between would let the old boot's keys into the new FIFO.
+ */
+static size_t flush_queued(struct input *in)
+{
+	size_t len;
+
+	pthread_mutex_lock(&in->lock);
+	if (in->len)
+		flush_keys(in);
+	len = in->len;
+	pthread_mutex_unlock(&in->lock);
+	return len;
+}
+
 /* Read the keyboard: > 0 bytes, 0 nothing yet, < 0 at EOF or error. */
-static ssize_t read_keys(struct input *in, uint8_t *buf, size_t size)
+static ssize_t read_keys(struct input *in, size_t queued, uint8_t *buf,
+			 size_t size)
 {
 	struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
 	ssize_t n;
@@ -126,7 +144,7 @@ static ssize_t read_keys(struct input *in, uint8_t *buf, size_t size)
 	 * With keys queued, only look (the FIFO needs refilling too), and
 	 * only on a terminal: piped input just waits for the guest.
 	 */
-	if (in->len && (!in->tty || poll(&pfd, 1, 0) <= 0))
+	if (queued && (!in->tty || poll(&pfd, 1, 0) <= 0))
 		return 0;
 	n = read(STDIN_FILENO, buf, size);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
@@ -138,24 +156,29 @@ static void *input_thread(void *arg)
 {
 	struct input *in = arg;
 	uint8_t buf[256];
-	bool eof = false;
+	bool eof = false, quit;
+	size_t queued;
 	ssize_t n;
 
 	pthread_setname_np(pthread_self(), "lkvm-input");
 	for (;;) {
-		if (in->len)
-			flush_keys(in);
-		if (eof && !in->len)
+		queued = flush_queued(in);
+		if (eof && !queued)
 			return NULL; /* the guest just gets no more input */
-		if (in->len)
+		if (queued)
 			serial8250__wait_rx_room(&in->kvm->uart, INPUT_POLL_MS);
 		if (eof)
 			continue;
-		n = read_keys(in, buf, sizeof(buf));
-		if (n < 0)
+		n = read_keys(in, queued, buf, sizeof(buf));
+		if (n < 0) {
 			eof = true;
-		else if (n > 0 && !take_keys(in, buf, (size_t)n))
-			break;
+		} else if (n > 0) {
+			pthread_mutex_lock(&in->lock);
+			quit = !take_keys(in, buf, (size_t)n);
+			pthread_mutex_unlock(&in->lock);
+			if (quit)
+				break;
+		}
 	}
 	term__restore();
 	fprintf(stderr, "\nlkvm: Ctrl-A x: stopping the guest\n");
@@ -163,14 +186,30 @@ static void *input_thread(void *arg)
 	return NULL;
 }
 
+/*
+ * A reboot in place: keys the old boot never took do not go to the new
+ * one. Registered after the UART, so it runs before the UART's reset
+ * empties the FIFO, and nothing queued can slip in between.
+ */
+static void input_reset(void *opaque)
+{
+	struct input *in = opaque;
+
+	pthread_mutex_lock(&in->lock);
+	in->len = 0;
+	in->dropped = 0;
+	pthread_mutex_unlock(&in->lock);
+}
+
 void term__init(struct kvm *kvm)
 {
-	static struct input in;
+	static struct input in = { .lock = PTHREAD_MUTEX_INITIALIZER };
 	pthread_t thread;
 
 	raw_mode();
 	in.kvm = kvm;
 	in.tty = termios_saved;
+	kvm__register_reset(kvm, input_reset, &in);
 	if (pthread_create(&thread, NULL, input_thread, &in))
 		die("cannot start the console input thread");
 	pthread_detach(thread);

@@ -94,4 +94,5 @@ void gic__finalize(struct kvm *kvm)
 	if (set_attr(kvm->gic_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
 		     KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))
 		die_perror("vGIC initialisation");
+	gic__save_reset_state(kvm);
 }

@@ -100,6 +100,24 @@ static int vcpu_create(struct kvm_cpu *cpu)
 	return 0;
 }
 
+/*
+ * KVM numbers vCPUs in creation order too, and its GICv2 routes SGIs
+ * (GICD_SGIR) and SPIs (GICD_ITARGETSR) by that number while the guest
+ * sees the vCPU id: the two must agree, so the threads take turns.
+ */
+static void vcpu_create_in_turn(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+
+	pthread_mutex_lock(&kvm->create_lock);
+	while (kvm->nr_created != cpu->id)
+		pthread_cond_wait(&kvm->create_cond, &kvm->create_lock);
+	vcpu_create(cpu);
+	kvm->nr_created++;
+	pthread_cond_broadcast(&kvm->create_cond);
+	pthread_mutex_unlock(&kvm->create_lock);
+}
+
 static int vcpu_init(struct kvm_cpu *cpu)
 {
 	struct kvm *kvm = cpu->kvm;
@@ -309,7 +327,7 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "lkvm-vcpu-%u", cpu->id);
 	pthread_setname_np(pthread_self(), name);
 
-	vcpu_create(cpu);
+	vcpu_create_in_turn(cpu);
 	pthread_barrier_wait(&kvm->barrier); /* all vCPUs exist */
 	if (!cpu->err[0])
 		vcpu_init(cpu);
@@ -387,6 +405,8 @@ void kvm_cpu__setup_all(struct kvm *kvm)
 		die("out of memory");
 	if (pthread_barrier_init(&kvm->barrier, NULL, kvm->nr_cpus + 1))
 		die("pthread_barrier_init failed");
+	pthread_mutex_init(&kvm->create_lock, NULL);
+	pthread_cond_init(&kvm->create_cond, NULL);
 
 	for (i = 0; i < kvm->nr_cpus; i++) {
 		struct kvm_cpu *cpu = &kvm->cpus[i];
@@ -460,7 +480,10 @@ void kvm_cpu__stop_all(struct kvm *kvm)
 	}
 }
 
-/* Reboot in place: park every vCPU, reload RAM, power the boot vCPU on. */
+/*
+ * Reboot in place: park every vCPU, reset the devices and the vGIC (each
+ * vCPU reset itself as it parked), reload RAM, power the boot vCPU on.
+ */
 void kvm__reboot(struct kvm *kvm)
 {
 	pr_info("rebooting the guest");
@@ -471,6 +494,16 @@ void kvm__reboot(struct kvm *kvm)
 		return; /* stopped meanwhile: the caller tears down */
 	/* All parked: a reset asked for by the old boot is this one. */
 	kvm__reset_done(kvm);
+	/*
+	 * Devices lower their lines first, while the vGIC still has the old
+	 * boot's trigger modes: a level interrupt's line level is only
+	 * tracked while it is configured as level.
+	 */
+	reset_list__run(&kvm->resets);
+	if (gic__reset(kvm)) {
+		kvm__request_exit(kvm, 1);
+		return;
+	}
 	kvm__load_boot(kvm);
 	power__end_reset(&kvm->power);
 	kvm__start_psci(kvm);

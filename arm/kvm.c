@@ -312,6 +312,19 @@ static void pvpanic_crash_loaded(void *opaque)
 	pr_warn("the guest kernel crashed; its kdump kernel takes over, the VM keeps running");
 }
 
+void kvm__register_reset(struct kvm *kvm, reset_fn fn, void *opaque)
+{
+	int ret = reset_list__add(&kvm->resets, fn, opaque);
+
+	if (ret)
+		die("cannot register a device reset: %s", strerror(-ret));
+}
+
+static void uart_reset(void *opaque)
+{
+	serial8250__reset(opaque);
+}
+
 void kvm__setup_devices(struct kvm *kvm)
 {
 	static const struct serial8250_ops uart_ops = {
@@ -326,6 +339,7 @@ void kvm__setup_devices(struct kvm *kvm)
 				 serial8250__mmio, &kvm->uart, "uart");
 	if (ret)
 		die("cannot register the UART: %s", strerror(-ret));
+	kvm__register_reset(kvm, uart_reset, &kvm->uart);
 
 	kvm->pvpanic.panicked = pvpanic_panicked;
 	kvm->pvpanic.crash_loaded = pvpanic_crash_loaded;

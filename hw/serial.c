@@ -262,7 +262,8 @@ static void reg_write(struct serial8250 *s, unsigned int reg, uint8_t val)
 	}
 }
 
-static void reset(struct serial8250 *s)
+/* The chip's reset values; the interrupt line is the caller's business. */
+static void reset_regs(struct serial8250 *s)
 {
 	s->rx_head = 0;
 	s->rx_count = 0;
@@ -277,7 +278,6 @@ static void reset(struct serial8250 *s)
 	s->dll = 12;
 	s->dlm = 0;
 	s->thre_pending = false;
-	s->irq_level = 0;
 }
 
 int serial8250__init(struct serial8250 *s, const struct serial8250_ops *ops,
@@ -292,7 +292,8 @@ int serial8250__init(struct serial8250 *s, const struct serial8250_ops *ops,
 	if (ops)
 		s->ops = *ops;
 	s->opaque = opaque;
-	reset(s);
+	reset_regs(s);
+	s->irq_level = 0;
 
 	ret = pthread_mutex_init(&s->lock, NULL);
 	if (ret)
@@ -313,6 +314,19 @@ int serial8250__init(struct serial8250 *s, const struct serial8250_ops *ops,
 err_mutex:
 	pthread_mutex_destroy(&s->lock);
 	return -ret;
+}
+
+void serial8250__reset(struct serial8250 *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	reset_regs(s);
+	/* Out of loopback with an empty FIFO: the input side may go on. */
+	wake_room_waiters(s);
+	/* Nothing is pending now: this lowers a raised line. */
+	update_irq(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void serial8250__destroy(struct serial8250 *s)

@@ -17,9 +17,11 @@
 #include "kvm/power.h"
 #include "kvm/psci.h"
 #include "kvm/pvpanic.h"
+#include "kvm/reset.h"
 #include "kvm/serial.h"
 
 struct kvm;
+struct gic_state;
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -40,6 +42,7 @@ struct kvm {
 	int vm_fd;
 	int gic_fd;
 	enum fdt_gic gic;
+	struct gic_state *gic_reset; /* the vGIC's registers at power-on */
 	size_t run_size;
 
 	void *ram;
@@ -48,8 +51,12 @@ struct kvm {
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
 	pthread_barrier_t barrier;
+	pthread_mutex_t create_lock;
+	pthread_cond_t create_cond;
+	unsigned int nr_created; /* vCPUs created, in id order */
 
 	struct mmio_bus mmio;
+	struct reset_list resets; /* device resets for a reboot in place */
 	struct serial8250 uart;
 	struct pvpanic pvpanic;
 	struct panic_watch panic_watch; /* under the UART's lock */
@@ -93,6 +100,12 @@ void kvm__guest_panicked(struct kvm *kvm);
 enum kvm_event kvm__wait_event(struct kvm *kvm, int *code);
 bool kvm__exit_requested(struct kvm *kvm);
 void kvm__setup_devices(struct kvm *kvm);
+/*
+ * A device's reset for a reboot in place: fn(opaque) runs on the main
+ * thread while every vCPU is parked, before the vGIC is reset, in reverse
+ * order of registration. A device that drives an interrupt line lowers it.
+ */
+void kvm__register_reset(struct kvm *kvm, reset_fn fn, void *opaque);
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level);
 
 uint64_t kvm__now_ns(void);
@@ -109,6 +122,12 @@ void kvm_cpu__handle_hypercall(struct kvm_cpu *cpu);
 /* arm/gic.c */
 void gic__create(struct kvm *kvm);
 void gic__finalize(struct kvm *kvm);
+
+/* arm/gic-reset.c */
+/* Read the vGIC's whole register state: once, before any vCPU runs. */
+void gic__save_reset_state(struct kvm *kvm);
+/* Write it back (every vCPU parked). 0, or -errno after an error line. */
+int gic__reset(struct kvm *kvm);
 
 /* arm/kvm-cpu.c */
 void kvm_cpu__setup_all(struct kvm *kvm);

@@ -19,6 +19,12 @@
 #define ARM_GICV3_REDIST_SIZE 0x20000ULL /* per vCPU */
 #define ARM_RAM_BASE 0x80000000ULL
 #define ARM_DTB_MAX_SIZE 0x200000ULL /* booting.rst: at most 2 MiB */
+/*
+ * booting.rst: the initrd must lie in a 1 GiB aligned window of at most
+ * 32 GiB that also covers the kernel Image. The DTB is kept there too.
+ */
+#define ARM_BOOT_WINDOW_ALIGN 0x40000000ULL
+#define ARM_BOOT_WINDOW_SIZE 0x800000000ULL
 
 static inline uint64_t layout__gicv3_redist_base(unsigned int nr_cpus)
 {
@@ -37,7 +43,9 @@ struct boot_layout {
 /*
  * Place kernel, initrd and DTB in [ram_base, ram_base + ram_size) without
  * overlap: the kernel at text_offset from the 2 MiB aligned start of RAM,
- * the DTB in its own 2 MiB block at the top, the initrd just below it.
+ * the DTB in its own 2 MiB block at the top of RAM, or at the top of the
+ * boot window (ARM_BOOT_WINDOW_*, from the kernel's 1 GiB aligned base)
+ * when RAM reaches past it; the initrd just below the DTB.
  * Returns 0 or -E2BIG/-EINVAL with a one-line reason in err.
  */
 int layout__place(const struct arm64_image *img, uint64_t initrd_size,

@@ -121,6 +121,12 @@ struct serial8250 {
 int serial8250__init(struct serial8250 *s, const struct serial8250_ops *ops,
 		     void *opaque);
 void serial8250__destroy(struct serial8250 *s);
+/*
+ * A hardware reset (a reboot in place): every register back to its reset
+ * value, the RX FIFO emptied, the interrupt line lowered (through ops->irq
+ * if it was raised).
+ */
+void serial8250__reset(struct serial8250 *s);
 
 /* An mmio_handler_fn; opaque is the struct serial8250. */
 int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,

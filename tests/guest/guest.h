@@ -162,6 +162,7 @@ struct dt_info {
 	const char *psci_method; /* /psci method, NUL-terminated, or NULL */
 	const char *psci_compat; /* /psci compatible string list, or NULL */
 	u32 psci_compat_len;
+	const char *gic_compat; /* the interrupt controller's, or NULL */
 };
 
 int dt_parse(const void *fdt, struct dt_info *out);

@@ -401,6 +401,10 @@ int dt_parse(const void *fdt, struct dt_info *out)
 					out->psci_compat = (const char *)val;
 					out->psci_compat_len = len;
 				}
+			} else if (depth == 2 && name_is(path[1], "intc")) {
+				if (!strcmp(pname, "compatible") && len &&
+				    !val[len - 1])
+					out->gic_compat = (const char *)val;
 			} else if (depth == 2 && name_is(path[1], "cpus")) {
 				if (!strcmp(pname, "#address-cells") &&
 				    len == 4)

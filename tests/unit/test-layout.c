@@ -48,6 +48,17 @@ static bool usable(uint64_t ram_size, uint64_t need)
 	return ram_size / SZ_2M * SZ_2M >= need;
 }
 
+/*
+ * booting.rst: the initrd within a 1 GiB aligned window of at most 32 GiB
+ * that covers the kernel; lkvm keeps the DTB there too.
+ */
+#define SZ_32G (32 * SZ_1G)
+
+static uint64_t boot_window_end(uint64_t kernel_addr)
+{
+	return kernel_addr / SZ_1G * SZ_1G + SZ_32G;
+}
+
 struct counts {
 	unsigned int ok, kernel_fail, initrd_fail;
 };
@@ -118,6 +129,10 @@ static void check_one(struct test_ctx *t, uint64_t ram_base, uint64_t ram_size,
 			   (unsigned long long)l.dtb_addr);
 	if (l.kernel_end > ram_end)
 		test__fail(t, __FILE__, __LINE__, "%s: kernel past RAM", what);
+	if (l.dtb_addr + ARM_DTB_MAX_SIZE > boot_window_end(l.kernel_addr))
+		test__fail(t, __FILE__, __LINE__,
+			   "%s: DTB at 0x%llx, past the boot window", what,
+			   (unsigned long long)l.dtb_addr);
 	if (!disjoint(l.kernel_addr, image_size, l.dtb_addr, ARM_DTB_MAX_SIZE))
 		test__fail(t, __FILE__, __LINE__, "%s: kernel overlaps DTB",
 			   what);
@@ -142,6 +157,11 @@ static void check_one(struct test_ctx *t, uint64_t ram_base, uint64_t ram_size,
 	if (!disjoint(l.initrd_addr, initrd_size, l.dtb_addr, ARM_DTB_MAX_SIZE))
 		test__fail(t, __FILE__, __LINE__, "%s: initrd overlaps DTB",
 			   what);
+	if (l.initrd_addr + initrd_size > boot_window_end(l.kernel_addr))
+		test__fail(t, __FILE__, __LINE__,
+			   "%s: initrd ends at 0x%llx, past the boot window",
+			   what,
+			   (unsigned long long)(l.initrd_addr + initrd_size));
 }
 
 static const uint64_t ram_sizes[] = {
@@ -381,7 +401,100 @@ static void bad_ram(struct test_ctx *t)
 		 -EINVAL);
 }
 
+/*
+ * With more than 32 GiB of RAM, DTB and initrd go to the top of the boot
+ * window, not to the top of RAM (a 16K-page, 36-bit VA guest drops an
+ * initrd outside it and panics).
+ */
+static void large_ram(struct test_ctx *t)
+{
+	static const uint64_t rams[] = { 32 * SZ_1G, 33 * SZ_1G, 64 * SZ_1G,
+					 512 * SZ_1G };
+	static const uint64_t initrds[] = { 0, 1, 5 * SZ_1M, SZ_1G + 4097,
+					    30 * SZ_1G };
+	/* RAM starts at 2 GiB, 1 GiB aligned: the window is [2, 34) GiB. */
+	const uint64_t win_end = ARM_RAM_BASE + SZ_32G;
+	struct counts n = { 0 };
+	size_t r, i;
+
+	for (r = 0; r < N(rams); r++)
+		for (i = 0; i < N(initrds); i++) {
+			struct arm64_image img = kernel(0x80000, 30 * SZ_1M);
+			struct boot_layout l;
+			char err[256] = "";
+
+			check_one(t, ARM_RAM_BASE, rams[r], 0x80000, 30 * SZ_1M,
+				  initrds[i], &n);
+			CHECK_EQ(t,
+				 layout__place(&img, initrds[i], ARM_RAM_BASE,
+					       rams[r], &l, err, sizeof(err)),
+				 0);
+			CHECK_EQ(t, l.dtb_addr, win_end - ARM_DTB_MAX_SIZE);
+			if (initrds[i])
+				CHECK_EQ(t, l.initrd_addr,
+					 ALIGN_DOWN(l.dtb_addr - initrds[i],
+						    SZ_4K));
+		}
+	CHECK_EQ(t, n.ok, N(rams) * N(initrds));
+}
+
+/* The window starts at the kernel's 1 GiB aligned base, not at RAM's. */
+static void large_ram_other_base(struct test_ctx *t)
+{
+	struct arm64_image img = kernel(0, 20 * SZ_1M);
+	struct counts n = { 0 };
+	struct boot_layout l;
+	char err[256] = "";
+
+	/* RAM from 1.5 GiB: the window is [1, 33) GiB. */
+	CHECK_EQ(t,
+		 layout__place(&img, SZ_1M, 0x60000000, 64 * SZ_1G, &l, err,
+			       sizeof(err)),
+		 0);
+	CHECK_EQ(t, l.dtb_addr, 33 * SZ_1G - ARM_DTB_MAX_SIZE);
+	CHECK_EQ(t, l.initrd_addr, l.dtb_addr - SZ_1M);
+	check_one(t, 0x60000000, 64 * SZ_1G, 0, 20 * SZ_1M, SZ_1M, &n);
+	/* A window that would end past 2^64 ends at the top of RAM. */
+	CHECK_EQ(t,
+		 layout__place(&img, SZ_1M, 0xfffffffc00000000ULL, SZ_1G, &l,
+			       err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, l.dtb_addr,
+		 0xfffffffc00000000ULL + SZ_1G - ARM_DTB_MAX_SIZE);
+}
+
+/* An initrd that only fits past the window is refused, and says why. */
+static void initrd_larger_than_window(struct test_ctx *t)
+{
+	struct arm64_image img = kernel(0x80000, 30 * SZ_1M);
+	struct boot_layout l;
+	char err[256] = "";
+
+	CHECK_EQ(t,
+		 layout__place(&img, 33 * SZ_1G, ARM_RAM_BASE, 64 * SZ_1G, &l,
+			       err, sizeof(err)),
+		 -E2BIG);
+	CHECK(t, strstr(err, "initrd") != NULL);
+	CHECK(t, strstr(err, "32 GiB") != NULL);
+	/* The largest initrd that fits: the window less kernel and DTB. */
+	CHECK_EQ(t,
+		 layout__place(&img, SZ_32G - 32 * SZ_1M - ARM_DTB_MAX_SIZE,
+			       ARM_RAM_BASE, 64 * SZ_1G, &l, err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, l.initrd_addr, ARM_RAM_BASE + 32 * SZ_1M);
+	/* A kernel bigger than the window itself. */
+	img = kernel(0, SZ_32G);
+	err[0] = 0;
+	CHECK_EQ(t,
+		 layout__place(&img, 0, ARM_RAM_BASE, 64 * SZ_1G, &l, err,
+			       sizeof(err)),
+		 -E2BIG);
+	CHECK(t, strstr(err, "kernel") != NULL);
+	CHECK(t, strstr(err, "32 GiB") != NULL);
+}
+
 TEST_SUITE(layout, TEST(matrix), TEST(boundaries), TEST(initrd_just_below_dtb),
 	   TEST(other_base), TEST(initrd_larger_than_ram),
 	   TEST(kernel_larger_than_ram), TEST(kernel_message_size),
-	   TEST(bad_ram));
+	   TEST(bad_ram), TEST(large_ram), TEST(large_ram_other_base),
+	   TEST(initrd_larger_than_window));

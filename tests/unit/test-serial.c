@@ -678,9 +678,103 @@ static void input_never_blocks(struct test_ctx *t)
 	serial8250__destroy(&s);
 }
 
+/* A reboot's reset: what the guest left behind is gone, line lowered. */
+static void hw_reset(struct test_ctx *t)
+{
+	struct serial8250 s;
+	struct rec r;
+	size_t nirq;
+
+	if (!setup(t, &s, &r))
+		return;
+	wr(&s, UART_IER, UART_IER_ERBFI | UART_IER_ELSI);
+	wr(&s, UART_FCR, UART_FCR_ENABLE);
+	wr(&s, UART_MCR, UART_MCR_LOOP | UART_MCR_OUT2 | UART_MCR_RTS);
+	wr(&s, UART_THR, 'a');
+	wr(&s, UART_SCR, 0x5a);
+	wr(&s, UART_LCR, UART_LCR_DLAB | 0x03);
+	wr(&s, UART_DLL, 0x01);
+	wr(&s, UART_DLM, 0x02);
+	CHECK_EQ(t, r.nirq, 1);
+	CHECK_EQ(t, r.levels[0], 1);
+	nirq = r.nirq;
+
+	serial8250__reset(&s);
+	CHECK_EQ(t, r.nirq, nirq + 1);
+	CHECK_EQ(t, r.levels[nirq], 0);
+	CHECK_EQ(t, rd(&s, UART_LCR), 0x00);
+	CHECK_EQ(t, rd(&s, UART_IER), 0x00);
+	CHECK_EQ(t, rd(&s, UART_IIR), 0x01);
+	CHECK_EQ(t, rd(&s, UART_MCR), 0x00);
+	CHECK_EQ(t, rd(&s, UART_LSR), 0x60);
+	CHECK_EQ(t, rd(&s, UART_MSR), 0xb0);
+	CHECK_EQ(t, rd(&s, UART_SCR), 0x00);
+	CHECK_EQ(t, rd(&s, UART_RBR), 0x00);
+	wr(&s, UART_LCR, UART_LCR_DLAB);
+	CHECK_EQ(t, rd(&s, UART_DLL), 12);
+	CHECK_EQ(t, rd(&s, UART_DLM), 0);
+	wr(&s, UART_LCR, 0);
+	/* Connected to the terminal again, output to the host again. */
+	CHECK_EQ(t, serial8250__rx_room(&s), SERIAL8250_RX_FIFO_SIZE);
+	CHECK_EQ(t, feed(&s, "k"), 1);
+	CHECK_EQ(t, rd(&s, UART_RBR), 'k');
+	wr(&s, UART_THR, '!');
+	CHECK_EQ(t, r.ntx, 1);
+
+	/* A line already low is not lowered again. */
+	nirq = r.nirq;
+	serial8250__reset(&s);
+	CHECK_EQ(t, r.nirq, nirq);
+	serial8250__reset(NULL);
+	serial8250__destroy(&s);
+}
+
+struct room_waiter {
+	struct serial8250 *s;
+	size_t room;
+};
+
+static void *wait_room(void *arg)
+{
+	struct room_waiter *w = arg;
+
+	w->room = serial8250__wait_rx_room(w->s, 30000);
+	return NULL;
+}
+
+/* An input thread waiting for room (loopback) is woken by the reset. */
+static void hw_reset_wakes_input(struct test_ctx *t)
+{
+	struct serial8250 s;
+	struct rec r;
+	struct room_waiter w = { .s = &s };
+	pthread_t thread;
+	unsigned int waiters;
+
+	if (!setup(t, &s, &r))
+		return;
+	wr(&s, UART_MCR, UART_MCR_LOOP);
+	if (pthread_create(&thread, NULL, wait_room, &w)) {
+		CHECK(t, 0);
+		serial8250__destroy(&s);
+		return;
+	}
+	do {
+		sched_yield();
+		pthread_mutex_lock(&s.lock);
+		waiters = s.room_waiters;
+		pthread_mutex_unlock(&s.lock);
+	} while (!waiters);
+	serial8250__reset(&s);
+	pthread_join(thread, NULL);
+	CHECK_EQ(t, w.room, SERIAL8250_RX_FIFO_SIZE);
+	serial8250__destroy(&s);
+}
+
 TEST_SUITE(serial, TEST(reset_values), TEST(init_null_ops),
 	   TEST(thr_tx_in_order), TEST(divisor_latch), TEST(scratch),
 	   TEST(rx_fifo), TEST(iir_priority), TEST(thre_pending),
 	   TEST(thre_etbei_rising), TEST(irq_levels), TEST(loopback),
 	   TEST(fcr_fifo), TEST(odd_accesses), TEST(lsr_never_ff),
-	   TEST(threaded_rx), TEST(input_never_blocks));
+	   TEST(threaded_rx), TEST(input_never_blocks), TEST(hw_reset),
+	   TEST(hw_reset_wakes_input));
