@@ -21,18 +21,23 @@ WARNINGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
 BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 	-DLKVM_VERSION='"$(VERSION)"'
 
+# virtio transport, virtqueue and device parsers (pure; also fuzzed).
+VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/layout.c \
-	hypercall/smccc.c psci/power.c psci/psci.c
+	hypercall/smccc.c psci/power.c psci/psci.c \
+	$(VIRTIO_SRCS)
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+# Fake guest RAM and a fake virtio driver, shared with the fuzzers.
+UNIT_HELPERS := tests/unit/fake-mem.c tests/unit/vdriver.c
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
 
 .PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
@@ -97,7 +102,7 @@ $(BUILD)/$(1)/suites.h: $(UNIT_SRCS) Makefile
 	@printf 'SUITE(%s)\n' $(subst -,_,$(UNIT_SUITES)) > $$@
 
 $(BUILD)/$(1)/unit-tests: $(patsubst %.c,$(BUILD)/$(1)/%.o,\
-		$(PURE_SRCS) $(UNIT_SRCS) tests/unit/main.c)
+		$(PURE_SRCS) $(UNIT_SRCS) $(UNIT_HELPERS) tests/unit/main.c)
 	gcc $(2) -o $$@ $$^ -lfdt -lpthread
 endef
 
