@@ -37,6 +37,12 @@ static void build_config(struct virtio_blk *blk)
 	memcpy(blk->config, &cfg, sizeof(blk->config));
 }
 
+uint64_t virtio_blk__capacity(uint64_t size, bool *partial)
+{
+	*partial = size % VIRTIO_BLK_SECTOR != 0;
+	return size / VIRTIO_BLK_SECTOR;
+}
+
 static uint32_t or_default(uint32_t v, uint32_t def)
 {
 	return v ? v : def;
@@ -54,15 +60,14 @@ int virtio_blk__init(struct virtio_blk *blk,
 	*p = *params;
 	p->blk_size = or_default(p->blk_size, VIRTIO_BLK_SECTOR);
 	p->max_discard_sectors = or_default(p->max_discard_sectors, 1u << 22);
-	p->max_discard_seg = or_default(p->max_discard_seg,
-					VIRTIO_BLK_MAX_SEGS);
-	p->discard_sector_alignment =
-		or_default(p->discard_sector_alignment,
-			   p->blk_size / VIRTIO_BLK_SECTOR);
+	p->max_discard_seg =
+		or_default(p->max_discard_seg, VIRTIO_BLK_MAX_SEGS);
+	p->discard_sector_alignment = or_default(
+		p->discard_sector_alignment, p->blk_size / VIRTIO_BLK_SECTOR);
 	p->max_write_zeroes_sectors =
 		or_default(p->max_write_zeroes_sectors, 1u << 22);
-	p->max_write_zeroes_seg = or_default(p->max_write_zeroes_seg,
-					     VIRTIO_BLK_MAX_SEGS);
+	p->max_write_zeroes_seg =
+		or_default(p->max_write_zeroes_seg, VIRTIO_BLK_MAX_SEGS);
 	/* A power of 2 from 512 to 64 KiB, as Linux accepts. */
 	if (p->blk_size < VIRTIO_BLK_SECTOR || p->blk_size > 65536 ||
 	    (p->blk_size & (p->blk_size - 1)) ||
@@ -74,7 +79,8 @@ int virtio_blk__init(struct virtio_blk *blk,
 	blk->be_opaque = be_opaque;
 
 	blk->features = BIT64(VIRTIO_BLK_F_SEG_MAX) |
-			BIT64(VIRTIO_BLK_F_BLK_SIZE) | BIT64(VIRTIO_BLK_F_FLUSH);
+			BIT64(VIRTIO_BLK_F_BLK_SIZE) |
+			BIT64(VIRTIO_BLK_F_FLUSH);
 	if (p->ro)
 		blk->features |= BIT64(VIRTIO_BLK_F_RO);
 	if (!p->ro && be->discard)
@@ -125,8 +131,8 @@ static void gather(const struct iovec *iov, unsigned int cnt, void *dst,
 }
 
 /* Drop the first skip bytes of iov[*first, end) in place. */
-static void skip_front(struct iovec *iov, unsigned int *first,
-		       unsigned int end, size_t skip)
+static void skip_front(struct iovec *iov, unsigned int *first, unsigned int end,
+		       size_t skip)
 {
 	while (*first < end && skip) {
 		struct iovec *v = &iov[*first];
@@ -141,8 +147,7 @@ static void skip_front(struct iovec *iov, unsigned int *first,
 	}
 }
 
-static bool range_ok(const struct virtio_blk *blk, uint64_t sector,
-		     uint64_t nr)
+static bool range_ok(const struct virtio_blk *blk, uint64_t sector, uint64_t nr)
 {
 	return sector <= blk->p.capacity && nr <= blk->p.capacity - sector;
 }
@@ -150,8 +155,8 @@ static bool range_ok(const struct virtio_blk *blk, uint64_t sector,
 static uint8_t parse_segs(struct virtio_blk *blk, struct virtio_blk_req *req)
 {
 	bool discard = req->type == VIRTIO_BLK_T_DISCARD;
-	uint32_t max_seg = discard ? blk->p.max_discard_seg :
-				     blk->p.max_write_zeroes_seg;
+	uint32_t max_seg =
+		discard ? blk->p.max_discard_seg : blk->p.max_write_zeroes_seg;
 	uint32_t max_sectors = discard ? blk->p.max_discard_sectors :
 					 blk->p.max_write_zeroes_sectors;
 	uint32_t allowed = discard ? 0 : VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP;

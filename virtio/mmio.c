@@ -9,7 +9,7 @@
 #include <string.h>
 
 #define BIT64(n) (1ULL << (n))
-#define TRANSPORT_FEATURES                                         \
+#define TRANSPORT_FEATURES                                                \
 	(BIT64(VIRTIO_F_VERSION_1) | BIT64(VIRTIO_RING_F_INDIRECT_DESC) | \
 	 BIT64(VIRTIO_RING_F_EVENT_IDX))
 #define TRANSPORT_MASK (((1ULL << 42) - 1) & ~((1ULL << 28) - 1))
@@ -70,7 +70,8 @@ struct virtq *virtio_mmio__queue(struct virtio_mmio *t, unsigned int q)
 
 void virtio_mmio__interrupt(struct virtio_mmio *t, uint32_t bits)
 {
-	uint32_t old = __atomic_fetch_or(&t->int_status, bits, __ATOMIC_ACQ_REL);
+	uint32_t old =
+		__atomic_fetch_or(&t->int_status, bits, __ATOMIC_ACQ_REL);
 
 	/*
 	 * A bit already set needs no new edge: the driver has not yet read
@@ -95,8 +96,7 @@ void virtio_mmio__needs_reset(struct virtio_mmio *t)
 }
 
 void virtio_mmio__update_config(struct virtio_mmio *t,
-				void (*update)(void *dev, void *arg),
-				void *arg)
+				void (*update)(void *dev, void *arg), void *arg)
 {
 	pthread_mutex_lock(&t->lock);
 	update(t->dev, arg);
@@ -348,8 +348,7 @@ static int write_notify(struct virtio_mmio *t, uint32_t q)
 {
 	if (q >= t->ops->nr_queues)
 		return -ERANGE;
-	if (!(ALOAD(&t->status) & VIRTIO_CONFIG_S_DRIVER_OK) ||
-	    !t->vqs[q].live)
+	if (!(ALOAD(&t->status) & VIRTIO_CONFIG_S_DRIVER_OK) || !t->vqs[q].live)
 		return -EPERM;
 	if (t->ops->notify)
 		t->ops->notify(t->dev, q);

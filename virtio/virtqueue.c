@@ -11,6 +11,16 @@
 /* Shared ring fields: one access each, never torn, never repeated. */
 #define LOAD(p) __atomic_load_n(p, __ATOMIC_RELAXED)
 #define STORE(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
+/*
+ * Where we publish something (used idx, avail_event, used flags) and then
+ * read what the driver published (used_event, avail flags, avail idx), the
+ * driver does the mirror image with a full barrier between, and one of us
+ * must see the other. Sequentially consistent accesses give that order
+ * (stlr then ldar on arm64, a locked store on x86) without a standalone
+ * fence, which TSan cannot model.
+ */
+#define SC_LOAD(p) __atomic_load_n(p, __ATOMIC_SEQ_CST)
+#define SC_STORE(p, v) __atomic_store_n(p, v, __ATOMIC_SEQ_CST)
 
 static uint64_t avail_size(uint16_t size)
 {
@@ -148,7 +158,7 @@ static int walk_chain(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 				return malformed(vq, "bad indirect table size");
 			table = guest_mem__ptr(vq->mem, d.addr, d.len);
 			if (!table)
-				return malformed(vq, "indirect table not in RAM");
+				return malformed(vq, "indirect not in RAM");
 			table_size = d.len / DESC_SIZE;
 			in_indirect = true;
 			visited = 0;
@@ -190,9 +200,8 @@ static int walk_chain(struct virtq *vq, uint16_t head, struct virtq_chain *c)
 /* Read the driver's avail index: 0, or -EIO if it jumped too far. */
 static int read_avail_idx(struct virtq *vq)
 {
-	/* Pairs with the driver's barrier before it bumps idx. */
-	uint16_t idx = le16toh(
-		__atomic_load_n(&vq->avail->idx, __ATOMIC_ACQUIRE));
+	/* Acquire: pairs with the driver's barrier before it bumps idx. */
+	uint16_t idx = le16toh(SC_LOAD(&vq->avail->idx));
 
 	if ((uint16_t)(idx - vq->last_avail) > vq->size)
 		return malformed(vq, "avail index jumped");
@@ -214,8 +223,7 @@ int virtq__pop(struct virtq *vq, struct virtq_chain *c)
 		if (vq->last_avail == vq->shadow_avail)
 			return 0;
 	}
-	head = le16toh(
-		LOAD(&vq->avail->ring[vq->last_avail & (vq->size - 1)]));
+	head = le16toh(LOAD(&vq->avail->ring[vq->last_avail & (vq->size - 1)]));
 	ret = walk_chain(vq, head, c);
 	if (ret)
 		return ret;
@@ -235,9 +243,8 @@ int virtq__push(struct virtq *vq, const struct virtq_chain *c, uint32_t len)
 	STORE(&e->id, htole32(c->head));
 	STORE(&e->len, htole32(len));
 	vq->used_idx++;
-	/* The entry is visible before the index that publishes it. */
-	__atomic_store_n(&vq->used->idx, htole16(vq->used_idx),
-			 __ATOMIC_RELEASE);
+	/* Release: the entry is visible before the index publishing it. */
+	SC_STORE(&vq->used->idx, htole16(vq->used_idx));
 	return 0;
 }
 
@@ -248,20 +255,16 @@ bool virtq__should_interrupt(struct virtq *vq)
 
 	if (!vq->live || vq->broken)
 		return false;
-	/*
-	 * Our used index store must be visible before we read what the
-	 * driver asked for, which it writes before re-reading the index.
-	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* Ordered after our used idx store (SC_STORE in virtq__push). */
 	if (!vq->event_idx)
-		return !(le16toh(LOAD(&vq->avail->flags)) &
+		return !(le16toh(SC_LOAD(&vq->avail->flags)) &
 			 VRING_AVAIL_F_NO_INTERRUPT);
 
 	old = vq->signalled_used;
 	valid = vq->signalled_used_valid;
 	vq->signalled_used = vq->used_idx;
 	vq->signalled_used_valid = true;
-	event = le16toh(LOAD(&vq->avail->ring[vq->size]));
+	event = le16toh(SC_LOAD(&vq->avail->ring[vq->size]));
 	return !valid || vring_need_event(event, vq->used_idx, old);
 }
 
@@ -283,15 +286,14 @@ bool virtq__enable_notify(struct virtq *vq)
 {
 	if (!vq->live || vq->broken)
 		return false;
-	if (vq->event_idx)
-		STORE(avail_event(vq), htole16(vq->last_avail));
-	else
-		STORE(&vq->used->flags, 0);
 	/*
 	 * The driver publishes idx, then reads our request: we publish the
-	 * request, then read idx; one of us sees the other.
+	 * request, then read idx (read_avail_idx); one of us sees the other.
 	 */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (vq->event_idx)
+		SC_STORE(avail_event(vq), htole16(vq->last_avail));
+	else
+		SC_STORE(&vq->used->flags, 0);
 	if (read_avail_idx(vq))
 		return false;
 	return vq->shadow_avail != vq->last_avail;

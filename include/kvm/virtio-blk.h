@@ -84,6 +84,9 @@ struct virtio_blk_req {
 	struct virtio_blk_discard_write_zeroes segs[VIRTIO_BLK_MAX_SEGS];
 };
 
+/* The capacity of an image of size bytes: whole sectors; *partial if a
+ * tail is left out (the glue warns). */
+uint64_t virtio_blk__capacity(uint64_t size, bool *partial);
 /* Check params (0 fields get defaults); -EINVAL if unusable. */
 int virtio_blk__init(struct virtio_blk *blk,
 		     const struct virtio_blk_params *params,

@@ -18,8 +18,9 @@
  *    entries and descriptors it publishes;
  *  - each descriptor is copied once, then checked and used from the copy;
  *  - used entries are written before the used index, which is stored with
- *    release semantics; a full barrier separates that store (or the
- *    avail_event store) from the reads of the driver's suppression fields.
+ *    release semantics; that store (and the avail_event store) is ordered
+ *    before the reads of the driver's suppression fields (used_event,
+ *    flags, avail index), as the driver's full barrier is on its side.
  *
  * Every descriptor is checked before use (index, chain length and loops,
  * indirect table size, nesting and NEXT, buffer wholly inside one RAM

@@ -31,8 +31,7 @@ struct env {
 	struct virtq_chain c;
 };
 
-static struct env *env_new(struct test_ctx *t, uint64_t features,
-			   uint16_t size)
+static struct env *env_new(struct test_ctx *t, uint64_t features, uint16_t size)
 {
 	struct env *e = calloc(1, sizeof(*e));
 
@@ -232,8 +231,8 @@ static void expect_broken(struct test_ctx *t, struct env *e)
 	CHECK(t, e->vq->broken);
 	CHECK(t, e->vq->error != NULL);
 	CHECK(t, vd_rd(tr, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
-	CHECK(t, vd_rd(tr, VIRTIO_MMIO_INTERRUPT_STATUS) &
-			 VIRTIO_MMIO_INT_CONFIG);
+	CHECK(t,
+	      vd_rd(tr, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
 	CHECK_EQ(t, e->f.irqs, irqs + 1);
 	/* It stays broken: nothing more is taken, nothing is used. */
 	CHECK_EQ(t, virtq__pop(e->vq, &e->c), -EIO);
@@ -243,8 +242,8 @@ static void expect_broken(struct test_ctx *t, struct env *e)
 
 	/* Recovery: reset, set up again, a good chain goes through. */
 	CHECK_EQ(t, vd_start(&e->d, tr, &e->fm, F_ALL, 8), 0);
-	CHECK(t, !(vd_rd(tr, VIRTIO_MMIO_STATUS) &
-		   VIRTIO_CONFIG_S_NEEDS_RESET));
+	CHECK(t,
+	      !(vd_rd(tr, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
 	CHECK_EQ(t, vd_rd(tr, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
 	e->vq = virtio_mmio__queue(tr, 0);
 	if (!e->vq) {
@@ -451,10 +450,10 @@ static void fill_avail_backwards(struct env *e)
 	vd_set_avail_idx(&e->d, 0xffff);
 }
 
-#define BAD(name, features)                                  \
-	static void bad_##name(struct test_ctx *t)           \
-	{                                                    \
-		bad_case(t, features, 8, fill_##name);       \
+#define BAD(name, features)                            \
+	static void bad_##name(struct test_ctx *t)     \
+	{                                              \
+		bad_case(t, features, 8, fill_##name); \
 	}
 
 BAD(head_out_of_range, F_ALL)
@@ -638,20 +637,18 @@ static void flags_without_event_idx(struct test_ctx *t)
 }
 
 TEST_SUITE(virtqueue, TEST(direct_chain), TEST(indirect_chain),
-	   TEST(mixed_chain), TEST(index_wraparound),
-	   TEST(batch_out_of_order), TEST(bad_head_out_of_range),
-	   TEST(bad_next_out_of_range), TEST(bad_loop), TEST(bad_self_loop),
-	   TEST(bad_indirect_loop), TEST(bad_indirect_next_out_of_range),
-	   TEST(bad_indirect_len_odd), TEST(bad_indirect_len_zero),
-	   TEST(bad_indirect_too_big), TEST(bad_indirect_nested),
-	   TEST(bad_indirect_with_next), TEST(bad_indirect_in_hole),
-	   TEST(bad_indirect_past_ram), TEST(bad_indirect_plain),
-	   TEST(bad_buf_past_ram), TEST(bad_buf_into_hole),
-	   TEST(bad_buf_from_hole), TEST(bad_buf_before_ram),
-	   TEST(bad_buf_wraps), TEST(bad_buf_zero_len),
-	   TEST(bad_readable_after_writable),
-	   TEST(bad_readable_after_writable_indirect),
-	   TEST(bad_too_long_mixed), TEST(bad_avail_jump),
-	   TEST(bad_avail_backwards), TEST(chain_over_4g),
+	   TEST(mixed_chain), TEST(index_wraparound), TEST(batch_out_of_order),
+	   TEST(bad_head_out_of_range), TEST(bad_next_out_of_range),
+	   TEST(bad_loop), TEST(bad_self_loop), TEST(bad_indirect_loop),
+	   TEST(bad_indirect_next_out_of_range), TEST(bad_indirect_len_odd),
+	   TEST(bad_indirect_len_zero), TEST(bad_indirect_too_big),
+	   TEST(bad_indirect_nested), TEST(bad_indirect_with_next),
+	   TEST(bad_indirect_in_hole), TEST(bad_indirect_past_ram),
+	   TEST(bad_indirect_plain), TEST(bad_buf_past_ram),
+	   TEST(bad_buf_into_hole), TEST(bad_buf_from_hole),
+	   TEST(bad_buf_before_ram), TEST(bad_buf_wraps),
+	   TEST(bad_buf_zero_len), TEST(bad_readable_after_writable),
+	   TEST(bad_readable_after_writable_indirect), TEST(bad_too_long_mixed),
+	   TEST(bad_avail_jump), TEST(bad_avail_backwards), TEST(chain_over_4g),
 	   TEST(event_idx_interrupts), TEST(event_idx_notifications),
 	   TEST(flags_without_event_idx));

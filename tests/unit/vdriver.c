@@ -38,8 +38,8 @@ uint32_t vd_negotiate(struct virtio_mmio *t, uint64_t features)
 	return vd_rd(t, VIRTIO_MMIO_STATUS);
 }
 
-int vd_setup_queue(struct vdrv *d, unsigned int q, uint16_t size,
-		   uint64_t desc, uint64_t avail, uint64_t used)
+int vd_setup_queue(struct vdrv *d, unsigned int q, uint16_t size, uint64_t desc,
+		   uint64_t avail, uint64_t used)
 {
 	struct virtio_mmio *t = d->t;
 
@@ -78,8 +78,8 @@ int vd_start(struct vdrv *d, struct virtio_mmio *t, struct fake_mem *fm,
 	return vd_wr(t, VIRTIO_MMIO_STATUS, s | VIRTIO_CONFIG_S_DRIVER_OK);
 }
 
-void vd_desc_at(struct fake_mem *fm, uint64_t table, uint16_t i,
-		uint64_t addr, uint32_t len, uint16_t flags, uint16_t next)
+void vd_desc_at(struct fake_mem *fm, uint64_t table, uint16_t i, uint64_t addr,
+		uint32_t len, uint16_t flags, uint16_t next)
 {
 	struct vring_desc d = {
 		.addr = htole64(addr),
@@ -119,8 +119,7 @@ void vd_publish(struct vdrv *d, uint16_t head)
 
 void vd_set_avail_flags(struct vdrv *d, uint16_t flags)
 {
-	__atomic_store_n(u16_at(d, d->avail), htole16(flags),
-			 __ATOMIC_RELAXED);
+	__atomic_store_n(u16_at(d, d->avail), htole16(flags), __ATOMIC_RELAXED);
 }
 
 void vd_set_used_event(struct vdrv *d, uint16_t event)

@@ -34,15 +34,15 @@ int vd_wr(struct virtio_mmio *t, uint32_t off, uint32_t val);
 /* ACKNOWLEDGE, DRIVER, features, FEATURES_OK; returns the status read. */
 uint32_t vd_negotiate(struct virtio_mmio *t, uint64_t features);
 /* Select q, write size and rings, QueueReady=1: the last write's result. */
-int vd_setup_queue(struct vdrv *d, unsigned int q, uint16_t size,
-		   uint64_t desc, uint64_t avail, uint64_t used);
+int vd_setup_queue(struct vdrv *d, unsigned int q, uint16_t size, uint64_t desc,
+		   uint64_t avail, uint64_t used);
 /* vd_negotiate + vd_setup_queue(0, size, VD_*) + DRIVER_OK; 0 if all OK. */
 int vd_start(struct vdrv *d, struct virtio_mmio *t, struct fake_mem *fm,
 	     uint64_t features, uint16_t size);
 
 /* Descriptor i of the table at gpa table. */
-void vd_desc_at(struct fake_mem *fm, uint64_t table, uint16_t i,
-		uint64_t addr, uint32_t len, uint16_t flags, uint16_t next);
+void vd_desc_at(struct fake_mem *fm, uint64_t table, uint16_t i, uint64_t addr,
+		uint32_t len, uint16_t flags, uint16_t next);
 void vd_desc(struct vdrv *d, uint16_t i, uint64_t addr, uint32_t len,
 	     uint16_t flags, uint16_t next);
 /* Put head in the avail ring and bump the avail index. */
