@@ -7,6 +7,7 @@
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
+#   make fuzz            the virtio fuzzers, FUZZ_TIME (300) seconds each
 
 HOST_ARCH := $(shell uname -m | sed -e s/aarch64/arm64/)
 ARCH ?= $(HOST_ARCH)
@@ -41,7 +42,7 @@ UNIT_HELPERS := tests/unit/fake-mem.c tests/unit/vdriver.c
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
 
 .PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
-	format-check clean bench
+	format-check clean bench fuzz fuzz-build fuzz-seeds
 .DEFAULT_GOAL := all
 
 ifeq ($(ARCH),arm64)
@@ -120,6 +121,36 @@ unit-asan: $(BUILD)/asan/unit-tests
 
 unit-tsan: $(BUILD)/tsan/unit-tests
 	TEST_PREFIX=tsan $< $(TSAN_FILTER)
+
+# --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
+# One target per parser, linked with the same virtio sources as lkvm.
+FUZZ_TARGETS := virtqueue mmio blk
+FUZZ_LINK := $(VIRTIO_SRCS) mmio.c $(UNIT_HELPERS)
+FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME ?= 300
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LINK) tests/fuzz/*.h \
+		tests/unit/*.h include/kvm/*.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LINK) -lpthread
+
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz [FUZZ_TIME=seconds per target] [FUZZ_TARGETS="mmio ..."]
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# Rewrite the committed seed corpus from the encoders in the targets.
+fuzz-seeds:
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p tests/fuzz/corpus/$$t $(BUILD)/fuzz && \
+		gcc $(BASE_CFLAGS) -Itests/unit -DFUZZ_SEEDS \
+			-o $(BUILD)/fuzz/seeds-$$t tests/fuzz/fuzz-$$t.c \
+			$(FUZZ_LINK) -lpthread && \
+		$(BUILD)/fuzz/seeds-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 # --- whole-project jobs -------------------------------------------------
 check:
