@@ -216,7 +216,7 @@ static uint8_t check_type(struct virtio_blk *blk, uint32_t type,
 static uint8_t parse_body(struct virtio_blk *blk, struct virtq_chain *c,
 			  struct virtio_blk_req *req)
 {
-	struct virtio_blk_outhdr hdr;
+	struct virtio_blk_outhdr hdr = { 0 };
 	unsigned int first = 0, nr = c->nr_out + c->nr_in;
 	bool readable_data;
 	uint8_t ret;

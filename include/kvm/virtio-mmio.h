@@ -23,7 +23,9 @@
  * virtio_mmio__signal(), virtio_mmio__needs_reset(),
  * virtio_mmio__process(), and the virtq__*() functions on its queues.
  * Queue configuration is frozen from DRIVER_OK until the reset, so the
- * worker reads it without a lock.
+ * worker reads it without a lock; before ops->driver_ok() has run the
+ * worker must leave the queues alone (ignore early wake-ups: a guest may
+ * write QueueNotify at any time).
  *
  * Notifications. With KVM, QueueNotify writes are caught by an ioeventfd
  * and never reach userspace: the device's I/O thread wakes up. A write

@@ -501,6 +501,8 @@ static void interrupt_status_and_ack(struct test_ctx *t)
 	virtio_mmio__interrupt(e->t, VIRTIO_MMIO_INT_CONFIG);
 	CHECK_EQ(t, e->f.irqs, 2);
 	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 3);
+	virtio_mmio__interrupt(e->t, VIRTIO_MMIO_INT_VRING);
+	CHECK_EQ(t, e->f.irqs, 2);
 	CHECK_EQ(t, vd_wr(e->t, VIRTIO_MMIO_INTERRUPT_ACK, 1), 0);
 	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 2);
 	CHECK_EQ(t, vd_wr(e->t, VIRTIO_MMIO_INTERRUPT_ACK, 0xffffffff), 0);

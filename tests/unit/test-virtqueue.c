@@ -221,7 +221,7 @@ static void batch_out_of_order(struct test_ctx *t)
  * DEVICE_NEEDS_RESET with a config interrupt; a reset and a fresh start
  * make the queue usable again.
  */
-static void expect_broken(struct test_ctx *t, struct env *e)
+static void expect_broken(struct test_ctx *t, struct env *e, const char *why)
 {
 	struct virtio_mmio *tr = &e->f.t;
 	int irqs = e->f.irqs;
@@ -229,7 +229,7 @@ static void expect_broken(struct test_ctx *t, struct env *e)
 
 	CHECK_EQ(t, virtq__pop(e->vq, &e->c), -EIO);
 	CHECK(t, e->vq->broken);
-	CHECK(t, e->vq->error != NULL);
+	CHECK_STR(t, e->vq->error, why); /* for this reason, not another */
 	CHECK(t, vd_rd(tr, VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET);
 	CHECK(t,
 	      vd_rd(tr, VIRTIO_MMIO_INTERRUPT_STATUS) & VIRTIO_MMIO_INT_CONFIG);
@@ -260,14 +260,14 @@ static void expect_broken(struct test_ctx *t, struct env *e)
 
 /* One chain from head 0: descriptors written by fill(). */
 static void bad_case(struct test_ctx *t, uint64_t features, uint16_t size,
-		     void (*fill)(struct env *e))
+		     void (*fill)(struct env *e), const char *why)
 {
 	struct env *e = env_new(t, features, size);
 
 	if (!e)
 		return;
 	fill(e);
-	expect_broken(t, e);
+	expect_broken(t, e, why);
 	env_free(e);
 }
 
@@ -450,37 +450,38 @@ static void fill_avail_backwards(struct env *e)
 	vd_set_avail_idx(&e->d, 0xffff);
 }
 
-#define BAD(name, features)                            \
-	static void bad_##name(struct test_ctx *t)     \
-	{                                              \
-		bad_case(t, features, 8, fill_##name); \
+#define BAD(name, features, why)                            \
+	static void bad_##name(struct test_ctx *t)          \
+	{                                                   \
+		bad_case(t, features, 8, fill_##name, why); \
 	}
 
-BAD(head_out_of_range, F_ALL)
-BAD(next_out_of_range, F_ALL)
-BAD(loop, F_ALL)
-BAD(self_loop, F_ALL)
-BAD(indirect_loop, F_ALL)
-BAD(indirect_next_out_of_range, F_ALL)
-BAD(indirect_len_odd, F_ALL)
-BAD(indirect_len_zero, F_ALL)
-BAD(indirect_too_big, F_ALL)
-BAD(indirect_nested, F_ALL)
-BAD(indirect_with_next, F_ALL)
-BAD(indirect_in_hole, F_ALL)
-BAD(indirect_past_ram, F_ALL)
-BAD(indirect_plain, F_V1 | F_EVENT) /* INDIRECT_DESC not negotiated */
-BAD(buf_past_ram, F_ALL)
-BAD(buf_into_hole, F_ALL)
-BAD(buf_from_hole, F_ALL)
-BAD(buf_before_ram, F_ALL)
-BAD(buf_wraps, F_ALL)
-BAD(buf_zero_len, F_ALL)
-BAD(readable_after_writable, F_ALL)
-BAD(readable_after_writable_indirect, F_ALL)
-BAD(too_long_mixed, F_ALL)
-BAD(avail_jump, F_ALL)
-BAD(avail_backwards, F_ALL)
+BAD(head_out_of_range, F_ALL, "descriptor index out of range")
+BAD(next_out_of_range, F_ALL, "descriptor index out of range")
+BAD(loop, F_ALL, "descriptor chain loops")
+BAD(self_loop, F_ALL, "descriptor chain loops")
+BAD(indirect_loop, F_ALL, "descriptor chain loops")
+BAD(indirect_next_out_of_range, F_ALL, "descriptor index out of range")
+BAD(indirect_len_odd, F_ALL, "bad indirect table size")
+BAD(indirect_len_zero, F_ALL, "bad indirect table size")
+BAD(indirect_too_big, F_ALL, "bad indirect table size")
+BAD(indirect_nested, F_ALL, "nested indirect table")
+BAD(indirect_with_next, F_ALL, "indirect with NEXT")
+BAD(indirect_in_hole, F_ALL, "indirect not in RAM")
+BAD(indirect_past_ram, F_ALL, "indirect not in RAM")
+BAD(indirect_plain, F_V1 | F_EVENT,
+    "indirect not negotiated") /* INDIRECT_DESC not negotiated */
+BAD(buf_past_ram, F_ALL, "buffer not inside guest RAM")
+BAD(buf_into_hole, F_ALL, "buffer not inside guest RAM")
+BAD(buf_from_hole, F_ALL, "buffer not inside guest RAM")
+BAD(buf_before_ram, F_ALL, "buffer not inside guest RAM")
+BAD(buf_wraps, F_ALL, "buffer not inside guest RAM")
+BAD(buf_zero_len, F_ALL, "zero-length buffer")
+BAD(readable_after_writable, F_ALL, "readable after writable")
+BAD(readable_after_writable_indirect, F_ALL, "readable after writable")
+BAD(too_long_mixed, F_ALL, "chain longer than the queue")
+BAD(avail_jump, F_ALL, "avail index jumped")
+BAD(avail_backwards, F_ALL, "avail index jumped")
 
 /*
  * More than 4 GiB in one chain: RAM large enough that one buffer of
@@ -522,7 +523,7 @@ static void chain_over_4g(struct test_ctx *t)
 	avail->ring[0] = 0;
 	avail->idx = 1;
 	CHECK_EQ(t, virtq__pop(&vq, &c), -EIO);
-	CHECK(t, vq.broken);
+	CHECK_STR(t, vq.error, "chain longer than 4 GiB");
 
 	/* 127 of them (under 4 GiB) are fine. */
 	virtq__reset(&vq);
