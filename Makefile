@@ -7,6 +7,7 @@
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
+#   make fuzz            the virtio fuzzers, FUZZ_TIME (300) seconds each
 
 HOST_ARCH := $(shell uname -m | sed -e s/aarch64/arm64/)
 ARCH ?= $(HOST_ARCH)
@@ -21,12 +22,15 @@ WARNINGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
 BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 	-DLKVM_VERSION='"$(VERSION)"'
 
+# virtio transport, virtqueue and device parsers (pure; also fuzzed).
+VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/layout.c \
-	hypercall/smccc.c psci/power.c psci/psci.c
+	hypercall/smccc.c psci/power.c psci/psci.c \
+	$(VIRTIO_SRCS)
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
@@ -34,13 +38,15 @@ GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
+# Fake guest RAM and a fake virtio driver, shared with the fuzzers.
+UNIT_HELPERS := tests/unit/fake-mem.c tests/unit/vdriver.c
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
 UNIT_LIB_SRCS := tests/unit/main.c tests/unit/lock-seam.c
 # The lock seam (tests/unit/lock-seam.h) sees every pthread_mutex_lock.
 UNIT_LDFLAGS := -Wl,--wrap=pthread_mutex_lock
 
 .PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
-	format-check clean bench
+	format-check clean bench fuzz fuzz-build fuzz-seeds
 .DEFAULT_GOAL := all
 
 ifeq ($(ARCH),arm64)
@@ -101,7 +107,7 @@ $(BUILD)/$(1)/suites.h: $(UNIT_SRCS) Makefile
 	@printf 'SUITE(%s)\n' $(subst -,_,$(UNIT_SUITES)) > $$@
 
 $(BUILD)/$(1)/unit-tests: $(patsubst %.c,$(BUILD)/$(1)/%.o,\
-		$(PURE_SRCS) $(UNIT_SRCS) $(UNIT_LIB_SRCS))
+		$(PURE_SRCS) $(UNIT_SRCS) $(UNIT_LIB_SRCS) $(UNIT_HELPERS))
 	gcc $(2) $(UNIT_LDFLAGS) -o $$@ $$^ -lfdt -lpthread
 endef
 
@@ -119,6 +125,36 @@ unit-asan: $(BUILD)/asan/unit-tests
 
 unit-tsan: $(BUILD)/tsan/unit-tests
 	TEST_PREFIX=tsan $< $(TSAN_FILTER)
+
+# --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
+# One target per parser, linked with the same virtio sources as lkvm.
+FUZZ_TARGETS := virtqueue mmio blk
+FUZZ_LINK := $(VIRTIO_SRCS) mmio.c $(UNIT_HELPERS)
+FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_TIME ?= 300
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz-%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_LINK) tests/fuzz/*.h \
+		tests/unit/*.h include/kvm/*.h
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LINK) -lpthread
+
+fuzz-build: $(FUZZ_BINS)
+
+# make fuzz [FUZZ_TIME=seconds per target] [FUZZ_TARGETS="mmio ..."]
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_TIME) $(FUZZ_TARGETS)
+
+# Rewrite the committed seed corpus from the encoders in the targets.
+fuzz-seeds:
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p tests/fuzz/corpus/$$t $(BUILD)/fuzz && \
+		gcc $(BASE_CFLAGS) -Itests/unit -DFUZZ_SEEDS \
+			-o $(BUILD)/fuzz/seeds-$$t tests/fuzz/fuzz-$$t.c \
+			$(FUZZ_LINK) -lpthread && \
+		$(BUILD)/fuzz/seeds-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 # --- whole-project jobs -------------------------------------------------
 check:
