@@ -23,14 +23,16 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
-	util/read-full.c util/time.c util/input.c \
+	util/read-full.c util/time.c util/input.c util/decompress.c \
 	hw/serial.c hw/pvpanic.c \
-	arm/fdt.c arm/image.c arm/layout.c \
+	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c \
 	hypercall/smccc.c psci/power.c psci/psci.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
+# libfdt; zlib and libzstd unpack compressed kernels.
+LIBS := -lfdt -lz -lzstd -lpthread
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 UNIT_SUITES := $(patsubst tests/unit/test-%.c,%,$(UNIT_SRCS))
@@ -65,7 +67,7 @@ $(LKVM_OUT)/%.o: %.c
 	$(CC) $(LKVM_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LKVM_OUT)/lkvm: $(LKVM_OBJS)
-	$(CC) $(LKVM_LDFLAGS) -o $@ $^ -lfdt -lpthread
+	$(CC) $(LKVM_LDFLAGS) -o $@ $^ $(LIBS)
 
 # A pty driver for the console tests in the test host (not part of lkvm).
 $(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c
@@ -101,7 +103,7 @@ $(BUILD)/$(1)/suites.h: $(UNIT_SRCS) Makefile
 
 $(BUILD)/$(1)/unit-tests: $(patsubst %.c,$(BUILD)/$(1)/%.o,\
 		$(PURE_SRCS) $(UNIT_SRCS) $(UNIT_LIB_SRCS))
-	gcc $(2) $(UNIT_LDFLAGS) -o $$@ $$^ -lfdt -lpthread
+	gcc $(2) $(UNIT_LDFLAGS) -o $$@ $$^ $(LIBS)
 endef
 
 $(eval $(call unit_variant,host,))
