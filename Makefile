@@ -7,6 +7,7 @@
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
+#   make fuzz            the kernel loader's fuzzer, FUZZ_TIME (300) seconds
 
 HOST_ARCH := $(shell uname -m | sed -e s/aarch64/arm64/)
 ARCH ?= $(HOST_ARCH)
@@ -120,6 +121,32 @@ unit-asan: $(BUILD)/asan/unit-tests
 
 unit-tsan: $(BUILD)/tsan/unit-tests
 	TEST_PREFIX=tsan $< $(TSAN_FILTER)
+
+# --- fuzzing the kernel loader (clang's libFuzzer, ASan, UBSan) ---------
+FUZZ_KERNEL_SRCS := arm/kernel.c arm/image.c arm/layout.c \
+	util/decompress.c util/read-full.c
+FUZZ_KERNEL_DEPS := tests/fuzz/fuzz-kernel.c $(FUZZ_KERNEL_SRCS) \
+	tests/unit/kernel-files.h include/kvm/*.h
+FUZZ_TIME ?= 300
+.PHONY: fuzz fuzz-kernel fuzz-kernel-seeds
+
+$(BUILD)/fuzz/fuzz-kernel: $(FUZZ_KERNEL_DEPS)
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/fuzz/fuzz-kernel.c $(FUZZ_KERNEL_SRCS) -lz -lzstd
+
+fuzz: fuzz-kernel
+fuzz-kernel: $(BUILD)/fuzz/fuzz-kernel
+	tests/fuzz/run-kernel $(FUZZ_TIME)
+
+# Rewrite the committed seeds (tests/fuzz/corpus/kernel/).
+fuzz-kernel-seeds:
+	@mkdir -p $(BUILD)/fuzz tests/fuzz/corpus/kernel
+	gcc $(BASE_CFLAGS) -Itests/unit -DFUZZ_SEEDS \
+		-o $(BUILD)/fuzz/seeds-kernel tests/fuzz/fuzz-kernel.c \
+		$(FUZZ_KERNEL_SRCS) -lz -lzstd
+	$(BUILD)/fuzz/seeds-kernel tests/fuzz/corpus/kernel
 
 # --- whole-project jobs -------------------------------------------------
 check:
