@@ -84,6 +84,11 @@ lkvm-arm64:
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun
 
+# Wraps a compressed kernel in an EFI zboot header (tests/testhost/mkkernels).
+$(BUILD)/tools/mkzboot: tests/testhost/mkzboot.c tests/unit/kernel-files.h
+	@mkdir -p $(dir $@)
+	gcc $(BASE_CFLAGS) -Itests/unit -o $@ $< -lz -lzstd
+
 # Freestanding arm64 test and benchmark guests (cross-built).
 guests:
 	$(MAKE) -C tests/guest BUILD=$(abspath $(BUILD))/guest
