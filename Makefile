@@ -7,7 +7,7 @@
 #   make check           install what is missing, build, run every test
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
-#   make fuzz            the virtio fuzzers, FUZZ_TIME (300) seconds each
+#   make fuzz            every fuzzer, FUZZ_TIME (300) seconds each
 
 HOST_ARCH := $(shell uname -m | sed -e s/aarch64/arm64/)
 ARCH ?= $(HOST_ARCH)
@@ -27,8 +27,9 @@ VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c \
+	util/decompress.c \
 	hw/serial.c hw/pvpanic.c \
-	arm/fdt.c arm/image.c arm/layout.c \
+	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c \
 	hypercall/smccc.c psci/power.c psci/psci.c \
 	$(VIRTIO_SRCS)
 # KVM glue and the command layer: arm64 only.
@@ -36,6 +37,8 @@ GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
+# libfdt; zlib and libzstd unpack compressed kernels.
+LIBS := -lfdt -lz -lzstd -lpthread
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 # Fake guest RAM and a fake virtio driver, shared with the fuzzers.
@@ -72,7 +75,7 @@ $(LKVM_OUT)/%.o: %.c
 	$(CC) $(LKVM_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LKVM_OUT)/lkvm: $(LKVM_OBJS)
-	$(CC) $(LKVM_LDFLAGS) -o $@ $^ -lfdt -lpthread
+	$(CC) $(LKVM_LDFLAGS) -o $@ $^ $(LIBS)
 
 # A pty driver for the console tests in the test host (not part of lkvm).
 $(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c
@@ -87,6 +90,11 @@ lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun
+
+# Wraps a compressed kernel in an EFI zboot header (tests/testhost/mkkernels).
+$(BUILD)/tools/mkzboot: tests/testhost/mkzboot.c tests/unit/kernel-files.h
+	@mkdir -p $(dir $@)
+	gcc $(BASE_CFLAGS) -Itests/unit -o $@ $< -lz -lzstd
 
 # Freestanding arm64 test and benchmark guests (cross-built).
 guests:
@@ -108,7 +116,7 @@ $(BUILD)/$(1)/suites.h: $(UNIT_SRCS) Makefile
 
 $(BUILD)/$(1)/unit-tests: $(patsubst %.c,$(BUILD)/$(1)/%.o,\
 		$(PURE_SRCS) $(UNIT_SRCS) $(UNIT_LIB_SRCS) $(UNIT_HELPERS))
-	gcc $(2) $(UNIT_LDFLAGS) -o $$@ $$^ -lfdt -lpthread
+	gcc $(2) $(UNIT_LDFLAGS) -o $$@ $$^ $(LIBS)
 endef
 
 $(eval $(call unit_variant,host,))
@@ -155,6 +163,31 @@ fuzz-seeds:
 			$(FUZZ_LINK) -lpthread && \
 		$(BUILD)/fuzz/seeds-$$t tests/fuzz/corpus/$$t || exit 1; \
 	done
+
+# --- fuzzing the kernel loader (clang's libFuzzer, ASan, UBSan) ---------
+FUZZ_KERNEL_SRCS := arm/kernel.c arm/image.c arm/layout.c \
+	util/decompress.c util/read-full.c
+FUZZ_KERNEL_DEPS := tests/fuzz/fuzz-kernel.c $(FUZZ_KERNEL_SRCS) \
+	tests/unit/kernel-files.h include/kvm/*.h
+.PHONY: fuzz-build fuzz-kernel fuzz-kernel-seeds
+
+$(BUILD)/fuzz/fuzz-kernel: $(FUZZ_KERNEL_DEPS)
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
+		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		-o $@ tests/fuzz/fuzz-kernel.c $(FUZZ_KERNEL_SRCS) -lz -lzstd
+
+fuzz: fuzz-kernel
+fuzz-kernel: $(BUILD)/fuzz/fuzz-kernel
+	tests/fuzz/run-kernel $(FUZZ_TIME)
+
+# Rewrite the committed seeds (tests/fuzz/corpus/kernel/).
+fuzz-kernel-seeds:
+	@mkdir -p $(BUILD)/fuzz tests/fuzz/corpus/kernel
+	gcc $(BASE_CFLAGS) -Itests/unit -DFUZZ_SEEDS \
+		-o $(BUILD)/fuzz/seeds-kernel tests/fuzz/fuzz-kernel.c \
+		$(FUZZ_KERNEL_SRCS) -lz -lzstd
+	$(BUILD)/fuzz/seeds-kernel tests/fuzz/corpus/kernel
 
 # --- whole-project jobs -------------------------------------------------
 check:

@@ -2,6 +2,7 @@
 /* `lkvm run`: parse, check the inputs, assemble the machine, run it. */
 #include "kvm/builtin.h"
 #include "kvm/input.h"
+#include "kvm/kernel.h"
 #include "kvm/kvm.h"
 #include "kvm/run-options.h"
 #include "kvm/util.h"
@@ -24,18 +25,21 @@ static int open_input(const char *what, const char *path, uint64_t *size)
 	return fd;
 }
 
-static void check_kernel(const char *path, int fd, uint64_t size,
-			 struct arm64_image *img)
+/* What the kernel file is; a compressed one is unpacked here, once. */
+static void load_kernel(const char *path, struct kernel_file *k)
 {
-	uint8_t hdr[ARM64_IMAGE_HEADER_SIZE] = { 0 };
-	char err[160];
-	size_t have = size < sizeof(hdr) ? (size_t)size : sizeof(hdr);
-	int ret = read_full(fd, hdr, have);
+	char err[PATH_MAX + 200];
+	uint64_t size;
+	int fd = open_input("kernel", path, &size);
 
-	if (ret)
-		die("cannot read kernel '%s': %s", path, strerror(-ret));
-	if (image__parse(hdr, size, img, err, sizeof(err)))
+	if (kernel__load(fd, size, KERNEL_UNPACK_MAX, k, err, sizeof(err)))
 		die("kernel '%s': %s", path, err);
+	if (k->fd != fd) {
+		close(fd);
+		pr_info("kernel '%s': %s, unpacked to a %llu-byte Image", path,
+			kernel__format_name(k->format),
+			(unsigned long long)k->size);
+	}
 }
 
 static char *make_bootargs(const struct kvm_config *cfg)
@@ -100,11 +104,11 @@ static void block_stop_signals(void)
 int kvm_cmd_run(int argc, char **argv)
 {
 	struct kvm_config cfg;
-	struct arm64_image img;
+	struct kernel_file kernel;
 	struct boot_layout boot;
 	struct kvm kvm;
-	uint64_t ksize, isize = 0;
-	int kfd, ifd = -1, ret, code;
+	uint64_t isize = 0;
+	int ifd = -1, ret, code;
 	uint64_t start_ns = kvm__now_ns();
 	pthread_t sig_thread;
 	char err[200];
@@ -122,12 +126,16 @@ int kvm_cmd_run(int argc, char **argv)
 				  host_ram(), err, sizeof(err)))
 		die("%s", err);
 
-	kfd = open_input("kernel", cfg.kernel_path, &ksize);
-	check_kernel(cfg.kernel_path, kfd, ksize, &img);
+	load_kernel(cfg.kernel_path, &kernel);
+	if (kernel.format == KERNEL_FLAT)
+		pr_info("kernel '%s' has no arm64 Image header: loading it as a flat binary at 0x%llx, entered there with x0 = the DTB",
+			cfg.kernel_path,
+			(unsigned long long)(ARM_RAM_BASE +
+					     kernel.img.text_offset));
 	if (cfg.initrd_path)
 		ifd = open_input("initrd", cfg.initrd_path, &isize);
-	if (layout__place(&img, isize, ARM_RAM_BASE, cfg.ram_size, &boot, err,
-			  sizeof(err)))
+	if (layout__place(&kernel.img, isize, ARM_RAM_BASE, cfg.ram_size, &boot,
+			  err, sizeof(err)))
 		die("%s (-m is %llu MiB)", err,
 		    (unsigned long long)(cfg.ram_size / SZ_1M));
 
@@ -135,8 +143,8 @@ int kvm_cmd_run(int argc, char **argv)
 	kvm__init(&kvm, &cfg);
 	kvm.start_ns = start_ns;
 	kvm.boot = boot;
-	kvm.kernel_fd = kfd;
-	kvm.kernel_size = ksize;
+	kvm.kernel_fd = kernel.fd;
+	kvm.kernel_size = kernel.size;
 	kvm.initrd_fd = ifd;
 	kvm.bootargs = make_bootargs(&cfg);
 

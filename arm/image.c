@@ -22,23 +22,6 @@ static uint32_t get_le32(const uint8_t *p)
 	       (uint32_t)p[3] << 24;
 }
 
-/* Name the formats people commonly hand us by mistake. */
-static const char *guess_format(const uint8_t *p, size_t len)
-{
-	if (len >= 2 && p[0] == 0x1f && p[1] == 0x8b)
-		return "a gzip file (decompress it: zcat vmlinuz > Image)";
-	if (len >= 8 && p[0] == 'M' && p[1] == 'Z' && !memcmp(p + 4, "zimg", 4))
-		return "an EFI zboot image (use the uncompressed Image)";
-	if (len >= 4 && !memcmp(p,
-				"\x7f"
-				"ELF",
-				4))
-		return "an ELF file (use arch/arm64/boot/Image, not vmlinux)";
-	if (len >= 6 && !memcmp(p, "070701", 6))
-		return "a cpio archive (pass it with -i/--initrd)";
-	return "not an arm64 Linux Image";
-}
-
 int image__parse(const void *buf, size_t file_size, struct arm64_image *img,
 		 char *err, size_t errlen)
 {
@@ -52,7 +35,8 @@ int image__parse(const void *buf, size_t file_size, struct arm64_image *img,
 		return -EINVAL;
 	}
 	if (get_le32(p + 56) != ARM64_IMAGE_MAGIC) {
-		snprintf(err, errlen, "%s", guess_format(p, file_size));
+		snprintf(err, errlen,
+			 "not an arm64 Linux Image (no arm64 magic)");
 		return -EINVAL;
 	}
 
@@ -85,4 +69,12 @@ int image__parse(const void *buf, size_t file_size, struct arm64_image *img,
 		return -E2BIG;
 	}
 	return 0;
+}
+
+void image__flat(uint64_t file_size, struct arm64_image *img)
+{
+	img->text_offset = ARM64_FLAT_OFFSET;
+	img->image_size = file_size;
+	img->file_size = file_size;
+	img->big_endian = false;
 }

@@ -22,6 +22,8 @@ int size__parse_mib(const char *s, uint64_t *bytes);
 
 /* Read exactly len bytes from the start of fd: 0 or -errno. */
 int read_full(int fd, void *dst, uint64_t len);
+/* The same from offset off. */
+int read_full_at(int fd, void *dst, uint64_t len, uint64_t off);
 
 /* *ts = now + ms on the given clock: a deadline for timed waits. */
 void time__deadline_ms(clockid_t clock, unsigned int ms, struct timespec *ts);

@@ -162,37 +162,38 @@ static void wrong_magic(struct test_ctx *t)
 	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "not an arm64");
 }
 
-static void names_other_formats(struct test_ctx *t)
+/* Other formats are told apart by kernel__probe (test-kernel.c). */
+static void other_formats_not_images(struct test_ctx *t)
 {
+	static const char heads[][16] = {
+		"\x1f\x8b\x08\x00",
+		"MZ\0\0zimg",
+		"\x7f"
+		"ELF\x02\x01\x01",
+		"070701000000",
+	};
 	static uint8_t buf[FILE_LEN];
+	size_t i;
 
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, "\x1f\x8b\x08\x00", 4);
-	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "gzip");
+	for (i = 0; i < ARRAY_SIZE(heads); i++) {
+		memset(buf, 0, sizeof(buf));
+		memcpy(buf, heads[i], 8);
+		expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL,
+			   "not an arm64 Linux Image");
+	}
+}
 
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, "MZ\0\0zimg", 8);
-	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "zboot");
+static void flat(struct test_ctx *t)
+{
+	struct arm64_image img;
 
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf,
-	       "\x7f"
-	       "ELF\x02\x01\x01",
-	       7);
-	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "ELF");
-
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, "070701000000", 12);
-	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "cpio");
-
-	/* "MZ" alone is a PE file, not zboot. */
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf, "MZ\0\0abcd", 8);
-	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "not an arm64");
-	/* Magic elsewhere than at the start does not count. */
-	memset(buf, 0, sizeof(buf));
-	memcpy(buf + 1, "\x1f\x8b", 2);
-	expect_err(t, __LINE__, buf, sizeof(buf), -EINVAL, "not an arm64");
+	memset(&img, 0xa5, sizeof(img));
+	image__flat(12345, &img);
+	CHECK_EQ(t, img.text_offset, 0x80000);
+	CHECK_EQ(t, ARM64_FLAT_OFFSET, 0x80000);
+	CHECK_EQ(t, img.image_size, 12345);
+	CHECK_EQ(t, img.file_size, 12345);
+	CHECK(t, !img.big_endian);
 }
 
 static void legacy_image_size(struct test_ctx *t)
@@ -271,6 +272,6 @@ static void absurd_image_size(struct test_ctx *t)
 
 TEST_SUITE(image, TEST(magic_value), TEST(good_header), TEST(only_header),
 	   TEST(big_endian_flag), TEST(truncated), TEST(wrong_magic),
-	   TEST(names_other_formats), TEST(legacy_image_size),
+	   TEST(other_formats_not_images), TEST(flat), TEST(legacy_image_size),
 	   TEST(bad_text_offset), TEST(image_size_below_file),
 	   TEST(absurd_image_size));

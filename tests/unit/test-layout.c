@@ -493,8 +493,92 @@ static void initrd_larger_than_window(struct test_ctx *t)
 	CHECK(t, strstr(err, "32 GiB") != NULL);
 }
 
+/* A flat binary: at RAM + 0x80000, file size only, below initrd and DTB. */
+static void flat_binary_fits(struct test_ctx *t)
+{
+	struct arm64_image img;
+	struct boot_layout l;
+	char err[256] = "";
+
+	image__flat(100 * 1024, &img);
+	CHECK_EQ(t,
+		 layout__place(&img, 5 * SZ_1M, ARM_RAM_BASE, 64 * SZ_1M, &l,
+			       err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, l.kernel_addr, ARM_RAM_BASE + 0x80000);
+	CHECK_EQ(t, l.kernel_end, ARM_RAM_BASE + 0x80000 + 100 * 1024);
+	CHECK(t, l.initrd_addr >= l.kernel_end);
+	CHECK(t, l.initrd_addr + 5 * SZ_1M <= l.dtb_addr);
+	CHECK_EQ(t, l.dtb_addr, ARM_RAM_BASE + 62 * SZ_1M);
+	/* A tiny one, and one that fills RAM up to the DTB exactly. */
+	image__flat(4, &img);
+	CHECK_EQ(t,
+		 layout__place(&img, 0, ARM_RAM_BASE, 4 * SZ_1M, &l, err,
+			       sizeof(err)),
+		 0);
+	image__flat(62 * SZ_1M - 0x80000, &img);
+	CHECK_EQ(t,
+		 layout__place(&img, 0, ARM_RAM_BASE, 64 * SZ_1M, &l, err,
+			       sizeof(err)),
+		 0);
+	CHECK_EQ(t, l.kernel_end, l.dtb_addr);
+}
+
+static void flat_binary_too_big(struct test_ctx *t)
+{
+	struct arm64_image img;
+	struct boot_layout l;
+	char err[256] = "";
+
+	image__flat(62 * SZ_1M - 0x80000 + 1, &img);
+	CHECK_EQ(t,
+		 layout__place(&img, 0, ARM_RAM_BASE, 64 * SZ_1M, &l, err,
+			       sizeof(err)),
+		 -E2BIG);
+	CHECK(t, strstr(err, "kernel") != NULL);
+	image__flat(4 * SZ_1G, &img);
+	CHECK_EQ(t,
+		 layout__place(&img, 0, ARM_RAM_BASE, 64 * SZ_1M, &l, err,
+			       sizeof(err)),
+		 -E2BIG);
+}
+
+/* The initrd goes below the DTB, never over the flat binary. */
+static void flat_binary_and_initrd(struct test_ctx *t)
+{
+	uint64_t flat = 30 * SZ_1M, room, initrd;
+	struct arm64_image img;
+	struct boot_layout l;
+	char err[256] = "";
+
+	image__flat(flat, &img);
+	/* From the end of the binary, 4K aligned, up to the DTB. */
+	room = ARM_RAM_BASE + 62 * SZ_1M -
+	       ALIGN_UP(ARM_RAM_BASE + 0x80000 + flat, SZ_4K);
+	for (initrd = room - 2 * SZ_4K; initrd <= room + 2 * SZ_4K;
+	     initrd += 1024) {
+		int ret = layout__place(&img, initrd, ARM_RAM_BASE, 64 * SZ_1M,
+					&l, err, sizeof(err));
+
+		if (initrd <= room) {
+			CHECK_EQ(t, ret, 0);
+			CHECK(t, l.initrd_addr >= l.kernel_end);
+			CHECK(t, l.initrd_addr + initrd <= l.dtb_addr);
+		} else {
+			CHECK_EQ(t, ret, -E2BIG);
+			CHECK(t, strstr(err, "initrd") != NULL);
+		}
+	}
+	CHECK_EQ(t,
+		 layout__place(&img, 32 * SZ_1M, ARM_RAM_BASE, 64 * SZ_1M, &l,
+			       err, sizeof(err)),
+		 -E2BIG);
+	CHECK(t, strstr(err, "initrd") != NULL);
+}
+
 TEST_SUITE(layout, TEST(matrix), TEST(boundaries), TEST(initrd_just_below_dtb),
 	   TEST(other_base), TEST(initrd_larger_than_ram),
 	   TEST(kernel_larger_than_ram), TEST(kernel_message_size),
 	   TEST(bad_ram), TEST(large_ram), TEST(large_ram_other_base),
-	   TEST(initrd_larger_than_window));
+	   TEST(initrd_larger_than_window), TEST(flat_binary_fits),
+	   TEST(flat_binary_too_big), TEST(flat_binary_and_initrd));

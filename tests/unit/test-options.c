@@ -230,6 +230,7 @@ static void usage_text(struct test_ctx *t)
 	fclose(f);
 	CHECK(t, strstr(buf, "usage: lkvm run") != NULL);
 	CHECK(t, strstr(buf, "--kernel") != NULL);
+	CHECK(t, strstr(buf, "EFI zboot") != NULL);
 	CHECK(t, strstr(buf, "--irqchip") != NULL);
 	CHECK(t, strstr(buf, "--help") != NULL);
 	CHECK(t, strstr(buf, "K/M/G/T") != NULL);

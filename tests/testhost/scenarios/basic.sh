@@ -280,10 +280,11 @@ INITRD=$GUEST_DIR/initrd.cpio.gz
 QUICK='lkvm_cmd="true"'
 bad bad-missing-kernel "cannot open kernel '/nonexistent': " \
 	run -k /nonexistent -i "$INITRD"
-dd if=/dev/zero of="$W/zeros.img" bs=1024 count=64 2>/dev/null
-bad bad-not-an-image "kernel '.*': not an arm64 Linux Image" \
-	run -k "$W/zeros.img" -i "$INITRD"
-rm -f "$W/zeros.img"
+# (A file with no known header is a flat binary: kernel-formats.sh.)
+{ printf '\177ELF\002\001\001' && head -c 65536 /dev/zero; } >"$W/vmlinux"
+bad bad-not-an-image "kernel '.*': an ELF file \(use arch/arm64/boot/Image, not vmlinux\)" \
+	run -k "$W/vmlinux" -i "$INITRD"
+rm -f "$W/vmlinux"
 if dd if=/dev/zero of="$W/big.initrd" bs=1048576 count=200 2>/dev/null; then
 	bad bad-initrd-too-big "the initrd \(200 MiB\) does not fit in 64 MiB" \
 		run -m 64 -k "$IMG" -i "$W/big.initrd"
