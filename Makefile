@@ -24,8 +24,8 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c \
-	hw/serial.c hw/pvpanic.c \
-	arm/fdt.c arm/image.c arm/layout.c \
+	util/cpulist.c hw/serial.c hw/pvpanic.c \
+	arm/fdt.c arm/image.c arm/layout.c arm/cpu-features.c \
 	hypercall/smccc.c psci/power.c psci/psci.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
