@@ -30,7 +30,7 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
-	arm/psci.c
+	arm/psci.c arm/kvm-features.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
