@@ -73,6 +73,19 @@ $(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
 
+# featprobe checks the guest's CPU features in the scenarios: a static
+# arm64 program, in a gzipped cpio to append to the guest's initramfs.
+$(LKVM_OUT)/featprobe: tests/testhost/featprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) -march=armv8.5-a+sve+memtag $(LKVM_LDFLAGS) \
+		-o $@ $<
+
+$(LKVM_OUT)/featprobe.cpio.gz: $(LKVM_OUT)/featprobe
+	rm -rf $@.d && mkdir -p $@.d/bin && cp $< $@.d/bin/featprobe
+	(cd $@.d && find . | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet | gzip -9n) > $@.tmp
+	rm -rf $@.d && mv -f $@.tmp $@
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -80,7 +93,8 @@ FORCE:
 lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun
+		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
+		$(BUILD)/arm64/featprobe.cpio.gz
 
 # Freestanding arm64 test and benchmark guests (cross-built).
 guests:
