@@ -158,13 +158,15 @@ thread_cpus() { # PID NAME-PATTERN: "comm=Cpus_allowed_list" per thread
 disabled() { # MODE
 	p=cpu-features-$1/disabled O=$W/off-$1.out L=$W/off-$1.lines
 	host_cpus=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' /proc/self/status)
-	# In the background: the vCPU threads' affinity is read while it runs.
-	if ! start_lkvm "$O" LKVM-GUEST-INIT "$TIMEOUT" run -c 2 -m 384 \
+	# In the background: the vCPU threads' affinity is read while it runs,
+	# once lkvm has said it pinned them (its own line: the guest has not
+	# started yet, so no console output can share it).
+	if ! start_lkvm "$O" "lkvm: vCPU threads pinned" "$TIMEOUT" run -c 2 -m 384 \
 		--loglevel info -k "$GUEST_DIR/Image" -i "$INITRD" --psci "$1" \
 		--disable-sve --disable-ptrauth --no-pvtime --vcpu-affinity 1 \
 		--override-bad-firmware-cntfrq 100000000 \
 		-p "$(feature_guest_cmd once)"; then
-		fail "$p/run" "the guest did not start"
+		fail "$p/run" "lkvm did not start the guest"
 		stop_lkvm "$LKVM_PID" >/dev/null
 		show_tail "$O"
 		return
