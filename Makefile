@@ -27,15 +27,15 @@ VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c \
-	util/decompress.c \
+	util/decompress.c util/cpulist.c \
 	hw/serial.c hw/pvpanic.c \
-	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c \
+	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c arm/cpu-features.c \
 	hypercall/smccc.c psci/power.c psci/psci.c \
 	$(VIRTIO_SRCS)
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
-	arm/psci.c
+	arm/psci.c arm/kvm-features.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
@@ -82,6 +82,19 @@ $(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
 
+# featprobe checks the guest's CPU features in the scenarios: a static
+# arm64 program, in a gzipped cpio to append to the guest's initramfs.
+$(LKVM_OUT)/featprobe: tests/testhost/featprobe.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) -march=armv8.5-a+sve+memtag $(LKVM_LDFLAGS) \
+		-o $@ $<
+
+$(LKVM_OUT)/featprobe.cpio.gz: $(LKVM_OUT)/featprobe
+	rm -rf $@.d && mkdir -p $@.d/bin && cp $< $@.d/bin/featprobe
+	(cd $@.d && find . | LC_ALL=C sort | \
+		cpio -o -H newc -R 0:0 --quiet | gzip -9n) > $@.tmp
+	rm -rf $@.d && mv -f $@.tmp $@
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -89,7 +102,8 @@ FORCE:
 lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun
+		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
+		$(BUILD)/arm64/featprobe.cpio.gz
 
 # Wraps a compressed kernel in an EFI zboot header (tests/testhost/mkkernels).
 $(BUILD)/tools/mkzboot: tests/testhost/mkzboot.c tests/unit/kernel-files.h

@@ -153,6 +153,7 @@ int kvm_cmd_run(int argc, char **argv)
 	kvm_cpu__setup_all(&kvm);
 	kvm__register_psci(&kvm);
 	gic__finalize(&kvm);
+	kvm_cpu__setup_late(&kvm);
 	kvm__setup_devices(&kvm);
 	kvm__start_psci(&kvm);
 	kvm__load_boot(&kvm);

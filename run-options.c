@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "kvm/run-options.h"
+#include "kvm/cpulist.h"
 #include "kvm/util.h"
 
 #include <ctype.h>
@@ -22,6 +23,14 @@ enum {
 	OPT_REBOOT,
 	OPT_DEBUG_PSCI,
 	OPT_CONSOLE_PANIC,
+	OPT_DISABLE_SVE,
+	OPT_SVE_MAX_VL,
+	OPT_DISABLE_PTRAUTH,
+	OPT_PMU,
+	OPT_DISABLE_MTE,
+	OPT_NO_PVTIME,
+	OPT_VCPU_AFFINITY,
+	OPT_CNTFRQ,
 };
 
 static const struct option run_long_opts[] = {
@@ -44,6 +53,14 @@ static const struct option run_long_opts[] = {
 	{ "reboot", required_argument, NULL, OPT_REBOOT },
 	{ "debug-psci", no_argument, NULL, OPT_DEBUG_PSCI },
 	{ "stop-on-console-panic", no_argument, NULL, OPT_CONSOLE_PANIC },
+	{ "disable-sve", no_argument, NULL, OPT_DISABLE_SVE },
+	{ "sve-max-vl", required_argument, NULL, OPT_SVE_MAX_VL },
+	{ "disable-ptrauth", no_argument, NULL, OPT_DISABLE_PTRAUTH },
+	{ "pmu", no_argument, NULL, OPT_PMU },
+	{ "disable-mte", no_argument, NULL, OPT_DISABLE_MTE },
+	{ "no-pvtime", no_argument, NULL, OPT_NO_PVTIME },
+	{ "vcpu-affinity", required_argument, NULL, OPT_VCPU_AFFINITY },
+	{ "override-bad-firmware-cntfrq", required_argument, NULL, OPT_CNTFRQ },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -79,6 +96,22 @@ void run_options__usage(FILE *out)
 	      "      --irqchip T       gicv3 | gicv2 | auto (default auto)\n"
 	      "      --dump-dtb FILE   write the device tree to FILE and exit\n"
 	      "  -n, --network P       mode=none (networking comes later)\n"
+	      "\n"
+	      "Guest CPU (SVE, pointer authentication, MTE and stolen time are on\n"
+	      "wherever the host's KVM offers them):\n"
+	      "      --disable-sve     no SVE\n"
+	      "      --sve-max-vl N    longest SVE vector length, in bits (a\n"
+	      "                        multiple of 128, at most 2048)\n"
+	      "      --disable-ptrauth no pointer authentication\n"
+	      "      --pmu             a PMUv3 (off by default)\n"
+	      "      --disable-mte     no MTE\n"
+	      "      --no-pvtime       no stolen-time accounting\n"
+	      "      --vcpu-affinity CPULIST\n"
+	      "                        run the vCPU threads only on these host\n"
+	      "                        CPUs (e.g. 4-7 or 0,2-3)\n"
+	      "      --override-bad-firmware-cntfrq HZ\n"
+	      "                        tell the guest the timer runs at HZ (for\n"
+	      "                        boards whose firmware sets CNTFRQ wrong)\n"
 	      "\n"
 	      "Firmware (PSCI):\n"
 	      "      --psci M          user (default): lkvm serves PSCI 1.1;\n"
@@ -143,6 +176,28 @@ static int parse_cpus(const char *arg, int *out)
 	return 0;
 }
 
+/* A decimal number, digits only, at most max: 0, -EINVAL or -ERANGE. */
+static int parse_digits(const char *arg, unsigned long long max,
+			unsigned long long *out)
+{
+	unsigned long long v = 0;
+	unsigned int d;
+	const char *p;
+
+	if (!*arg)
+		return -EINVAL;
+	for (p = arg; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return -EINVAL;
+		d = (unsigned int)(*p - '0');
+		if (v > (max - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
 static int parse_choice(const char *arg, const char *const *names, int nr)
 {
 	int i;
@@ -163,6 +218,7 @@ static const char *const loglevel_names[] = { "error", "warning", "info",
 static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		     char *err, size_t errlen)
 {
+	unsigned long long num;
 	uint64_t bytes;
 	int v;
 
@@ -279,6 +335,46 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 	case OPT_CONSOLE_PANIC:
 		cfg->console_panic = true;
 		break;
+	case OPT_DISABLE_SVE:
+		cfg->disable_sve = true;
+		break;
+	case OPT_SVE_MAX_VL:
+		if (parse_digits(arg, RUN_SVE_MAX_VL, &num) || !num ||
+		    num % 128)
+			return fail(
+				err, errlen,
+				"invalid --sve-max-vl '%s': need a vector length in bits, a multiple of 128 from 128 to %d",
+				arg, RUN_SVE_MAX_VL);
+		cfg->sve_max_vl = (unsigned int)num;
+		break;
+	case OPT_DISABLE_PTRAUTH:
+		cfg->disable_ptrauth = true;
+		break;
+	case OPT_PMU:
+		cfg->pmu = true;
+		break;
+	case OPT_DISABLE_MTE:
+		cfg->disable_mte = true;
+		break;
+	case OPT_NO_PVTIME:
+		cfg->no_pvtime = true;
+		break;
+	case OPT_VCPU_AFFINITY:
+		if (cpulist__parse(arg, cfg->vcpu_affinity, CFG_AFFINITY_CPUS))
+			return fail(
+				err, errlen,
+				"invalid --vcpu-affinity '%s': need host CPUs from 0 to %d as a list such as 4-7 or 0,2-3",
+				arg, CFG_AFFINITY_CPUS - 1);
+		cfg->vcpu_affinity_set = true;
+		break;
+	case OPT_CNTFRQ:
+		if (parse_digits(arg, UINT32_MAX, &num) || !num)
+			return fail(
+				err, errlen,
+				"invalid --override-bad-firmware-cntfrq '%s': need a frequency in Hz from 1 to %u",
+				arg, UINT32_MAX);
+		cfg->cntfrq = (uint32_t)num;
+		break;
 	}
 	return 0;
 }
@@ -385,6 +481,10 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
 	if (!cfg->kernel_path)
 		return fail(err, errlen,
 			    "no kernel given: use -k/--kernel IMAGE");
+	if (cfg->disable_sve && cfg->sve_max_vl)
+		return fail(
+			err, errlen,
+			"--sve-max-vl and --disable-sve contradict each other");
 	return check_params(cfg, err, errlen);
 }
 

@@ -36,6 +36,9 @@ static void build_dtb(struct kvm *kvm, void *buf)
 		.pvpanic = true,
 		.pvpanic_base = ARM_PVPANIC_BASE,
 		.boot_count = kvm->boot_count,
+		.pmu = kvm->cpu_plan.pmu,
+		.pmu_ppi = CPU_PMU_PPI,
+		.timer_freq = kvm->cfg->cntfrq,
 	};
 	int ret;
 

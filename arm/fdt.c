@@ -105,16 +105,21 @@ out:
 	return ret;
 }
 
+/* GICv2 PPI specifiers carry a mask of the CPUs they go to. */
+static uint32_t ppi_flags(const struct fdt_params *p, uint32_t type)
+{
+	if (p->gic == FDT_GIC_V2)
+		type |= ((1u << p->nr_cpus) - 1) << 8;
+	return type;
+}
+
 static int add_timer(void *fdt, const struct fdt_params *p)
 {
-	uint32_t flags = IRQ_TYPE_LEVEL_LOW;
+	uint32_t flags = ppi_flags(p, IRQ_TYPE_LEVEL_LOW);
 	fdt32_t irqs[3 * 4];
 	unsigned int i;
 	int ret;
 
-	/* GICv2 PPI specifiers carry a mask of the CPUs they go to. */
-	if (p->gic == FDT_GIC_V2)
-		flags |= ((1u << p->nr_cpus) - 1) << 8;
 	for (i = 0; i < 4; i++) {
 		irqs[3 * i] = cpu_to_fdt32(GIC_PPI);
 		irqs[3 * i + 1] = cpu_to_fdt32(timer_ppis[i]);
@@ -125,6 +130,26 @@ static int add_timer(void *fdt, const struct fdt_params *p)
 			 sizeof("arm,armv8-timer\0arm,armv7-timer")));
 	TRY(fdt_property(fdt, "interrupts", irqs, sizeof(irqs)));
 	TRY(fdt_property(fdt, "always-on", NULL, 0));
+	/* Linux believes this over CNTFRQ_EL0, which firmware may set wrong. */
+	if (p->timer_freq)
+		TRY(fdt_property_cell(fdt, "clock-frequency", p->timer_freq));
+	TRY(fdt_end_node(fdt));
+out:
+	return ret;
+}
+
+static int add_pmu(void *fdt, const struct fdt_params *p)
+{
+	fdt32_t irq[3] = {
+		cpu_to_fdt32(GIC_PPI),
+		cpu_to_fdt32(p->pmu_ppi - 16),
+		cpu_to_fdt32(ppi_flags(p, IRQ_TYPE_LEVEL_HIGH)),
+	};
+	int ret;
+
+	TRY(fdt_begin_node(fdt, "pmu"));
+	TRY(fdt_property_string(fdt, "compatible", "arm,armv8-pmuv3"));
+	TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
 	TRY(fdt_end_node(fdt));
 out:
 	return ret;
@@ -219,6 +244,8 @@ int fdt__build(const struct fdt_params *p, void *buf, size_t bufsize)
 		return -EINVAL;
 	if (p->gic == FDT_GIC_V2 && p->nr_cpus > 8)
 		return -EINVAL;
+	if (p->pmu && (p->pmu_ppi < 16 || p->pmu_ppi > 31))
+		return -EINVAL;
 
 	TRY(fdt_create(buf, (int)bufsize));
 	TRY(fdt_finish_reservemap(buf));
@@ -241,6 +268,8 @@ int fdt__build(const struct fdt_params *p, void *buf, size_t bufsize)
 	TRY(add_psci(buf, p));
 	TRY(add_gic(buf, p));
 	TRY(add_timer(buf, p));
+	if (p->pmu)
+		TRY(add_pmu(buf, p));
 	TRY(add_uart(buf));
 	if (p->pvpanic)
 		TRY(add_pvpanic(buf, p));

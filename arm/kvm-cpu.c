@@ -127,6 +127,8 @@ static int vcpu_init(struct kvm_cpu *cpu)
 		return -1;
 	}
 	memset(cpu->init.features, 0, sizeof(cpu->init.features));
+	/* The same features for every vCPU and every re-init after. */
+	cpu->init.features[0] |= kvm->cpu_plan.init_features;
 	cpu->init.features[0] |= 1u << KVM_ARM_VCPU_PSCI_0_2;
 	/*
 	 * In-kernel PSCI: secondaries wait inside KVM for CPU_ON. Userspace
@@ -139,6 +141,8 @@ static int vcpu_init(struct kvm_cpu *cpu)
 		cpu_fail(cpu, "KVM_ARM_VCPU_INIT");
 		return -1;
 	}
+	if (kvm_cpu__setup_features(cpu))
+		return -1;
 	if (kvm_cpu__get_reg(cpu, REG_MPIDR_EL1, &cpu->mpidr) < 0) {
 		cpu_fail(cpu, "reading MPIDR_EL1");
 		return -1;
@@ -327,11 +331,16 @@ static void *vcpu_thread(void *arg)
 	snprintf(name, sizeof(name), "lkvm-vcpu-%u", cpu->id);
 	pthread_setname_np(pthread_self(), name);
 
+	kvm_cpu__pin(cpu);
 	vcpu_create_in_turn(cpu);
 	pthread_barrier_wait(&kvm->barrier); /* all vCPUs exist */
 	if (!cpu->err[0])
 		vcpu_init(cpu);
 	pthread_barrier_wait(&kvm->barrier); /* all vCPUs initialised */
+	pthread_barrier_wait(&kvm->barrier); /* the vGIC is initialised */
+	if (!cpu->err[0])
+		kvm_cpu__setup_pmu(cpu);
+	pthread_barrier_wait(&kvm->barrier); /* the PMUs are set up */
 	/* The main thread exits the process if assembling fails. */
 	pthread_barrier_wait(&kvm->barrier); /* the machine is assembled */
 
@@ -429,6 +438,14 @@ void kvm_cpu__setup_all(struct kvm *kvm)
 		die("out of memory");
 	for (i = 0; i < kvm->nr_cpus; i++)
 		kvm->mpidrs[i] = kvm->cpus[i].mpidr;
+}
+
+void kvm_cpu__setup_late(struct kvm *kvm)
+{
+	pthread_barrier_wait(&kvm->barrier);
+	pthread_barrier_wait(&kvm->barrier);
+	check_setup(kvm);
+	kvm__report_cpu_features(kvm);
 }
 
 /* Release the vCPU threads; they wait for power-on in power__wait_on(). */

@@ -140,7 +140,9 @@ void kvm__init(struct kvm *kvm, struct kvm_config *cfg)
 	open_kvm(kvm);
 	check_caps(kvm);
 	create_vm(kvm);
+	kvm__select_cpu_features(kvm);
 	create_ram(kvm);
+	kvm__setup_pvtime(kvm);
 
 	kvm->run_size = ioctl(kvm->sys_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if ((long)kvm->run_size <= 0)

@@ -33,6 +33,10 @@ enum log_level {
 	LOG_DEBUG,
 };
 
+/* --vcpu-affinity takes CPUs 0 to this - 1 (glibc's CPU_SETSIZE). */
+#define CFG_AFFINITY_CPUS 1024
+#define CFG_AFFINITY_WORDS (CFG_AFFINITY_CPUS / 64)
+
 /* Everything `lkvm run` was asked for, after option parsing. */
 struct kvm_config {
 	const char *kernel_path;
@@ -53,6 +57,17 @@ struct kvm_config {
 	enum reboot_action reboot;
 	bool debug_psci;
 	bool console_panic; /* stop on Linux's panic line on the console */
+
+	/* The guest CPU (arm/cpu-features.c decides what it gets). */
+	bool disable_sve;
+	unsigned int sve_max_vl; /* bits; 0: the longest KVM offers */
+	bool disable_ptrauth;
+	bool pmu;
+	bool disable_mte;
+	bool no_pvtime;
+	uint32_t cntfrq; /* timer frequency for the DT; 0: none given */
+	bool vcpu_affinity_set;
+	uint64_t vcpu_affinity[CFG_AFFINITY_WORDS]; /* bit n: host CPU n */
 };
 
 #endif /* KVM__CONFIG_H */

@@ -28,6 +28,9 @@ struct fdt_params {
 	bool pvpanic;
 	uint64_t pvpanic_base;
 	uint32_t boot_count; /* /chosen/lkvm,boot-count; 0: omitted */
+	bool pmu; /* an arm,armv8-pmuv3 node, its interrupt PPI pmu_ppi */
+	unsigned int pmu_ppi; /* INTID, 16-31 */
+	uint32_t timer_freq; /* the timer's clock-frequency; 0: omitted */
 };
 
 #define ARM_PVPANIC_BASE 0x01010000ULL

@@ -10,6 +10,7 @@
 
 #include "kvm/compat-kvm.h"
 #include "kvm/config.h"
+#include "kvm/cpu-features.h"
 #include "kvm/fdt.h"
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
@@ -33,6 +34,7 @@ struct kvm_cpu {
 	struct kvm_vcpu_init init;
 	bool resume_pending; /* powerdown suspend: restart at resume on wake */
 	struct power_boot resume;
+	uint64_t sve_vls[SVE_VLS_WORDS]; /* the SVE vector lengths it got */
 	char err[160]; /* set-up failure, reported by the main thread */
 };
 
@@ -47,6 +49,9 @@ struct kvm {
 
 	void *ram;
 	uint64_t ram_size;
+
+	struct cpu_host_caps cpu_caps; /* what the host's KVM offers */
+	struct cpu_plan cpu_plan; /* what every vCPU gets */
 
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
@@ -129,8 +134,18 @@ void gic__save_reset_state(struct kvm *kvm);
 /* Write it back (every vCPU parked). 0, or -errno after an error line. */
 int gic__reset(struct kvm *kvm);
 
+/* arm/kvm-features.c: the guest CPU's features (see cpu-features.h) */
+void kvm__select_cpu_features(struct kvm *kvm);
+void kvm__setup_pvtime(struct kvm *kvm);
+int kvm_cpu__pin(struct kvm_cpu *cpu);
+int kvm_cpu__setup_features(struct kvm_cpu *cpu);
+int kvm_cpu__setup_pmu(struct kvm_cpu *cpu);
+void kvm__report_cpu_features(struct kvm *kvm);
+
 /* arm/kvm-cpu.c */
 void kvm_cpu__setup_all(struct kvm *kvm);
+/* After gic__finalize(): the vCPUs' set-up that needs the vGIC (PMU). */
+void kvm_cpu__setup_late(struct kvm *kvm);
 void kvm_cpu__start_all(struct kvm *kvm);
 void kvm_cpu__kick_all(struct kvm *kvm);
 void kvm_cpu__stop_all(struct kvm *kvm);

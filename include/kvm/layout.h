@@ -11,6 +11,13 @@
 #define ARM_UART_BASE 0x01000000ULL
 #define ARM_UART_SIZE 0x8ULL
 #define ARM_UART_SPI 0 /* INTID 32 */
+/*
+ * Stolen time (pvtime.rst): one 64-byte structure per vCPU, in whole
+ * 64 KiB pages of their own, outside RAM, where kvmtool has them.
+ */
+#define ARM_PVTIME_BASE 0x01020000ULL
+#define ARM_PVTIME_STRIDE 64ULL
+#define ARM_PVTIME_END 0x02000000ULL /* kvmtool's flash starts here */
 #define ARM_VIRTIO_MMIO_BASE 0x03000000ULL
 #define ARM_GIC_DIST_BASE 0x3fff0000ULL
 #define ARM_GIC_DIST_SIZE 0x10000ULL
@@ -29,6 +36,18 @@
 static inline uint64_t layout__gicv3_redist_base(unsigned int nr_cpus)
 {
 	return ARM_GIC_DIST_BASE - (uint64_t)nr_cpus * ARM_GICV3_REDIST_SIZE;
+}
+
+static inline uint64_t layout__pvtime_size(unsigned int nr_cpus)
+{
+	uint64_t bytes = (uint64_t)nr_cpus * ARM_PVTIME_STRIDE;
+
+	return (bytes + 0xffffULL) & ~0xffffULL;
+}
+
+static inline uint64_t layout__pvtime_addr(unsigned int cpu)
+{
+	return ARM_PVTIME_BASE + (uint64_t)cpu * ARM_PVTIME_STRIDE;
 }
 
 /* Where the boot images go, as guest-physical addresses. */

@@ -14,6 +14,9 @@
 /* The smallest RAM the layout can use: a 2 MiB block each for kernel and DTB. */
 #define RUN_MIN_RAM_SIZE (0x200000ULL + ARM_DTB_MAX_SIZE)
 
+/* The architecture's longest SVE vector, in bits. */
+#define RUN_SVE_MAX_VL 2048
+
 /* Put before -p's text unless --nodefaults. */
 #define RUN_DEFAULT_PARAMS "console=ttyS0 earlycon"
 /* arm64 Linux's COMMAND_LINE_SIZE: the guest cuts longer ones short. */

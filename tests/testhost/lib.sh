@@ -263,7 +263,7 @@ th_add_file() {
 # th_qemu_args CPIO: the QEMU command line of docs/testhost.md, in "$@" form via
 # the TH_QEMU array.
 th_qemu_args() {
-	TH_QEMU=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=${TESTHOST_GIC:-3}"
+	TH_QEMU=(qemu-system-aarch64 -M "virt,virtualization=on,gic-version=${TESTHOST_GIC:-3}${TESTHOST_MACHINE_OPTS:+,$TESTHOST_MACHINE_OPTS}"
 		-cpu "${TESTHOST_QEMU_CPU:-max,pauth-impdef=on}" -smp "${TESTHOST_SMP:-2}" -m "${TESTHOST_MEM:-2048}"
 		-nographic -net none -no-reboot
 		-kernel "$GUEST_CACHE/Image" -initrd "$1"

@@ -278,3 +278,50 @@ run_lkvm_as_nobody() {
 	_run_timeout "$_rn_out" "$_rn_err" "$_rn_t" \
 		su -s /bin/sh nobody -c "exec $(sq_args "$LKVM" "$@")"
 }
+
+# ---- the guest CPU's features (cpu-features.sh, scenarios-mte/) -------
+
+# featprobe_initrd OUT: the default guest initramfs with a second archive
+# appended that holds /bin/featprobe (tests/testhost/featprobe.c; the
+# harness copies it in as /tools/featprobe.cpio.gz). 1 if that is missing.
+featprobe_initrd() {
+	_fp=${TESTHOST_ROOT:-}/tools/featprobe.cpio.gz
+	[ -f "$_fp" ] || return 1
+	cat "$GUEST_DIR/initrd.cpio.gz" "$_fp" >"$1"
+}
+
+# feature_guest_cmd reboot|once: the -p of the feature checks. Each boot
+# prints "MARK <boot> boot", then CPUINFO (how many CPUs /proc/cpuinfo
+# lists, and with each feature), featprobe's FEAT and PERF lines, STOLEN
+# (Linux's "arm-pv: using stolen time PV" lines in dmesg; the pattern is
+# written so as not to match the command line that dmesg shows too),
+# PMUDEVS (PMU event sources) and TIMER (the timer frequency the kernel
+# took). With "reboot", boot 1 then takes CPU 1 offline and online again
+# (REPLUG=0 if both worked, still in boot 1's lines), prints the same
+# after "MARK 1 replug" and reboots in place; boot 2 ends there.
+feature_guest_cmd() {
+	_again=
+	[ "$1" = reboot ] && _again='if [ $n = 1 ]; then echo 0 > /sys/devices/system/cpu/cpu1/online && echo 1 > /sys/devices/system/cpu/cpu1/online; echo REPLUG=$?; p replug; sleep 1; reboot -f; fi'
+	# shellcheck disable=SC2016 # expanded by the guest's shell
+	printf '%s' 'lkvm_cmd="dmesg -n 1; n=$(tail -c1 /proc/device-tree/chosen/lkvm,boot-count | od -An -tu1); n=$((n)); p(){ echo MARK $n $1; echo CPUINFO cpus=$(grep -c ^processor /proc/cpuinfo) $(for f in sve paca pacg mte; do echo $f=$(grep ^Features /proc/cpuinfo | grep -c -w $f); done); featprobe cpus; featprobe perf; echo STOLEN=$(dmesg | grep -c [u]sing.stolen.time.PV); echo PMUDEVS=$(ls /sys/bus/event_source/devices | grep -c pmu); echo TIMER=$(dmesg | grep -o -m1 running.at.[0-9.]*MHz); }; p boot; '"$_again"'"'
+}
+
+# feature_lines OUT: the guest's report lines, each prefixed with
+# "<boot>:<stage> " (1:boot, 1:replug, 2:boot).
+feature_lines() {
+	tr -d '\r' <"$1" | awk '
+		/^MARK [0-9]+ [a-z]+$/ { s = $2 ":" $3; next }
+		/^(FEAT|PERF|CPUINFO|STOLEN|PMUDEVS|TIMER|REPLUG)/ { print s " " $0 }'
+}
+
+# feature_has LINES STAGE WHAT TOKEN...: STAGE has a line starting WHAT
+# that holds every TOKEN (as a whole word).
+feature_has() {
+	_f=$1 _s=$2 _w=$3
+	shift 3
+	_l=$(grep "^$_s $_w\( \|\$\)" "$_f" | head -n 1)
+	[ -n "$_l" ] || return 1
+	for _t in "$@"; do
+		case " $_l " in *" $_t "*) ;; *) return 1 ;; esac
+	done
+}

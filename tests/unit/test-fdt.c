@@ -342,6 +342,67 @@ static void check_timer(struct test_ctx *t, const struct dt *d)
 		CHECK_EQ(t, cell(v, 3 * i + 1), ppis[i]);
 		CHECK_EQ(t, cell(v, 3 * i + 2), flags);
 	}
+	/* --override-bad-firmware-cntfrq: Linux takes this over CNTFRQ. */
+	if (d->p.timer_freq) {
+		v = prop(t, fdt, off, "clock-frequency", 4);
+		CHECK(t, v && cell(v, 0) == d->p.timer_freq);
+	} else {
+		CHECK(t, !has_prop(fdt, off, "clock-frequency"));
+	}
+}
+
+/* --pmu: one arm,armv8-pmuv3 node with its PPI; none without. */
+static void check_pmu(struct test_ctx *t, const struct dt *d)
+{
+	const void *fdt = d->buf;
+	uint32_t flags = IRQ_TYPE_LEVEL_HIGH;
+	const void *v;
+	int off;
+
+	if (!d->p.pmu) {
+		CHECK_EQ(t, count_compatible(fdt, "arm,armv8-pmuv3"), 0);
+		return;
+	}
+	CHECK_EQ(t, count_compatible(fdt, "arm,armv8-pmuv3"), 1);
+	off = fdt_node_offset_by_compatible(fdt, -1, "arm,armv8-pmuv3");
+	if (off < 0)
+		return;
+	CHECK_STR(t, fdt_get_name(fdt, off, NULL), "pmu");
+	CHECK_EQ(t, fdt_parent_offset(fdt, off), 0);
+	if (d->p.gic == FDT_GIC_V2)
+		flags |= ((1u << d->p.nr_cpus) - 1) << 8;
+	v = prop(t, fdt, off, "interrupts", 12);
+	CHECK(t, v && cell(v, 0) == GIC_PPI);
+	CHECK(t, v && cell(v, 1) == d->p.pmu_ppi - 16);
+	CHECK(t, v && cell(v, 2) == flags);
+}
+
+/*
+ * Stolen time needs no node (Linux finds it through SMCCC calls), but
+ * its region must stay clear of RAM and of every device the DT names.
+ */
+static void check_pvtime_clear(struct test_ctx *t, const struct dt *d)
+{
+	const void *fdt = d->buf;
+	uint64_t lo = ARM_PVTIME_BASE;
+	uint64_t hi = lo + layout__pvtime_size(d->p.nr_cpus);
+	const void *v;
+	int off, len, i;
+
+	for (off = fdt_first_subnode(fdt, 0); off >= 0;
+	     off = fdt_next_subnode(fdt, off)) {
+		v = fdt_getprop(fdt, off, "reg", &len);
+		if (!v || len % 16)
+			continue;
+		for (i = 0; i < len / 4; i += 4) {
+			uint64_t a = cells64(v, i), n = cells64(v, i + 2);
+
+			if (a < hi && lo < a + n)
+				test__fail(t, __FILE__, __LINE__,
+					   "%s overlaps the stolen-time region",
+					   fdt_get_name(fdt, off, NULL));
+		}
+	}
 }
 
 static void check_uart(struct test_ctx *t, const struct dt *d)
@@ -395,6 +456,8 @@ static void check_all(struct test_ctx *t, const struct dt *d)
 	check_timer(t, d);
 	check_uart(t, d);
 	check_pvpanic(t, d);
+	check_pmu(t, d);
+	check_pvtime_clear(t, d);
 }
 
 static void gicv3_cpus(struct test_ctx *t, unsigned int n)
@@ -476,6 +539,32 @@ static void initrd_kaslr_pvpanic(struct test_ctx *t)
 	CHECK(t, fdt_path_offset(d.buf, "/pvpanic@1010000") >= 0);
 }
 
+static void pmu_cntfrq_gicv3(struct test_ctx *t)
+{
+	static struct dt d;
+
+	params(&d, 2, FDT_GIC_V3);
+	d.p.pmu = true;
+	d.p.pmu_ppi = 23;
+	d.p.timer_freq = 25000000;
+	d.p.pvpanic = true;
+	d.p.pvpanic_base = ARM_PVPANIC_BASE;
+	if (build(t, &d))
+		check_all(t, &d);
+	CHECK(t, fdt_path_offset(d.buf, "/pmu") >= 0);
+}
+
+static void pmu_gicv2(struct test_ctx *t)
+{
+	static struct dt d;
+
+	params(&d, 4, FDT_GIC_V2);
+	d.p.pmu = true;
+	d.p.pmu_ppi = 23;
+	if (build(t, &d))
+		check_all(t, &d);
+}
+
 static void no_bootargs(struct test_ctx *t)
 {
 	static struct dt d;
@@ -506,6 +595,15 @@ static void errors(struct test_ctx *t)
 	params(&d, 2, FDT_GIC_V3);
 	d.p.psci_method = NULL;
 	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), -EINVAL);
+	/* The PMU's interrupt must be a PPI (INTID 16-31). */
+	params(&d, 2, FDT_GIC_V3);
+	d.p.pmu = true;
+	d.p.pmu_ppi = 15;
+	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), -EINVAL);
+	d.p.pmu_ppi = 32;
+	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), -EINVAL);
+	d.p.pmu_ppi = 31;
+	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), 0);
 	/* Nine CPUs are fine with GICv3. */
 	params(&d, 9, FDT_GIC_V3);
 	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), 0);
@@ -651,6 +749,6 @@ static void dtc_decompiles(struct test_ctx *t)
 
 TEST_SUITE(fdt, TEST(gicv3_1cpu), TEST(gicv3_4cpu), TEST(gicv3_8cpu),
 	   TEST(gicv3_20cpu_affinity), TEST(gicv2_4cpu), TEST(gicv2_8cpu),
-	   TEST(initrd_kaslr_pvpanic), TEST(no_bootargs), TEST(errors),
-	   TEST(small_buffer), TEST(exact_size), TEST(dtc_installed),
-	   TEST(dtc_decompiles));
+	   TEST(initrd_kaslr_pvpanic), TEST(pmu_cntfrq_gicv3), TEST(pmu_gicv2),
+	   TEST(no_bootargs), TEST(errors), TEST(small_buffer),
+	   TEST(exact_size), TEST(dtc_installed), TEST(dtc_decompiles));
