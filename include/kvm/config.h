@@ -33,6 +33,15 @@ enum log_level {
 	LOG_DEBUG,
 };
 
+/* -d/--disk FILE[,ro][,direct]; as many as the block slots. */
+#define CFG_MAX_DISKS 16
+
+struct disk_config {
+	char *path; /* malloc'd: the part before the first comma */
+	bool ro; /* read-only: VIRTIO_BLK_F_RO and a shared lock */
+	bool direct; /* O_DIRECT: bypass the host's page cache */
+};
+
 /* Everything `lkvm run` was asked for, after option parsing. */
 struct kvm_config {
 	const char *kernel_path;
@@ -53,6 +62,9 @@ struct kvm_config {
 	enum reboot_action reboot;
 	bool debug_psci;
 	bool console_panic; /* stop on Linux's panic line on the console */
+	struct disk_config disks[CFG_MAX_DISKS];
+	unsigned int nr_disks;
+	bool rng; /* --rng: a virtio-rng device */
 };
 
 #endif /* KVM__CONFIG_H */

@@ -11,6 +11,7 @@
 #include "kvm/compat-kvm.h"
 #include "kvm/config.h"
 #include "kvm/fdt.h"
+#include "kvm/guest-mem.h"
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
 #include "kvm/panic-watch.h"
@@ -22,6 +23,7 @@
 
 struct kvm;
 struct gic_state;
+struct vdev;
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -47,6 +49,7 @@ struct kvm {
 
 	void *ram;
 	uint64_t ram_size;
+	struct guest_mem mem; /* guest RAM for the virtio devices */
 
 	unsigned int nr_cpus;
 	struct kvm_cpu *cpus;
@@ -60,6 +63,11 @@ struct kvm {
 	struct serial8250 uart;
 	struct pvpanic pvpanic;
 	struct panic_watch panic_watch; /* under the UART's lock */
+	struct vdev *vdevs[32]; /* virtio devices (arm/virtio.c) */
+	unsigned int nr_vdevs;
+	bool virtio_caps_known;
+	bool has_ioeventfd;
+	bool has_irqfd;
 	bool console_closed; /* stdout failed: output dropped (UART lock) */
 	struct boot_layout boot;
 	int kernel_fd;
@@ -140,6 +148,9 @@ int kvm_cpu__set_mp_state(struct kvm_cpu *cpu, uint32_t state);
 /* Re-initialise the vCPU and start it at boot->entry with x0 = ctx. */
 int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot);
 void kvm__reboot(struct kvm *kvm);
+
+/* arm/virtio.c: the virtio devices' nodes for the device tree. */
+unsigned int vdev__fdt(struct kvm *kvm, struct fdt_virtio *out);
 
 /* term.c */
 void term__init(struct kvm *kvm);
