@@ -177,9 +177,13 @@ static int parse_disk(struct kvm_config *cfg, const char *arg, char *err,
 		}
 		opt = next;
 	}
-	d->path = strndup(arg, plen);
-	if (!d->path)
-		return fail(err, errlen, "out of memory");
+	if (plen >= sizeof(d->path))
+		return fail(
+			err, errlen,
+			"invalid --disk: the file name is longer than %zu bytes",
+			sizeof(d->path) - 1);
+	memcpy(d->path, arg, plen);
+	d->path[plen] = '\0';
 	cfg->nr_disks++;
 	return 0;
 }

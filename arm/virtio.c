@@ -209,7 +209,8 @@ static void serve(struct vdev *vd, uint32_t pending, bool *input)
 			if (ret < 0)
 				log_broken(vd, q);
 		}
-		if (!vd_active(vd) || __atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE))
+		if (!vd_active(vd) ||
+		    __atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE))
 			return;
 	}
 }
@@ -226,15 +227,15 @@ static void *vdev_thread(void *arg)
 	snprintf(name, sizeof(name), "lkvm-vio-%u", vd->slot.slot);
 	pthread_setname_np(pthread_self(), name);
 	for (i = 0; i < nq; i++)
-		pfd[i] = (struct pollfd){ .fd = vd->queue_fd[i], .events = POLLIN };
+		pfd[i] = (struct pollfd){ .fd = vd->queue_fd[i],
+					  .events = POLLIN };
 	pfd[nq] = (struct pollfd){ .fd = vd->kick_fd, .events = POLLIN };
 	pfd[nq + 1] = (struct pollfd){ .fd = -1, .events = POLLIN };
 
 	while (!__atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE)) {
 		/* Input waits while the driver is not there to take it. */
-		pfd[nq + 1].fd = vd->m->input && vd_active(vd) ?
-					 vd->m->input_fd :
-					 -1;
+		pfd[nq + 1].fd =
+			vd->m->input && vd_active(vd) ? vd->m->input_fd : -1;
 		if (poll(pfd, nq + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -278,18 +279,19 @@ static void log_access(struct vdev *vd, uint64_t off, uint32_t len,
 		vd->log_count = 0;
 	}
 	if (vd->log_count++ < VDEV_LOG_PER_SEC)
-		pr_debug("%s (slot %u): %u-byte %s at offset 0x%llx ignored: %s%s",
-			 vd->m->name, vd->slot.slot, len,
-			 is_write ? "write" : "read", (unsigned long long)off,
-			 strerror(-ret),
-			 vd->log_count == VDEV_LOG_PER_SEC ?
-				 " (more this second not shown)" :
-				 "");
+		pr_debug(
+			"%s (slot %u): %u-byte %s at offset 0x%llx ignored: %s%s",
+			vd->m->name, vd->slot.slot, len,
+			is_write ? "write" : "read", (unsigned long long)off,
+			strerror(-ret),
+			vd->log_count == VDEV_LOG_PER_SEC ?
+				" (more this second not shown)" :
+				"");
 	pthread_mutex_unlock(&vd->log_lock);
 }
 
-static int vdev_mmio(void *opaque, uint64_t offset, uint8_t *data,
-		     uint32_t len, bool is_write)
+static int vdev_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
+		     bool is_write)
 {
 	struct vdev *vd = opaque;
 	int ret;
@@ -339,8 +341,8 @@ static void probe_caps(struct kvm *kvm)
 	kvm->virtio_caps_known = true;
 	kvm->has_ioeventfd = check_ext(kvm, KVM_CAP_IOEVENTFD) &&
 			     !getenv("LKVM_NO_IOEVENTFD");
-	kvm->has_irqfd = check_ext(kvm, KVM_CAP_IRQFD) &&
-			 !getenv("LKVM_NO_IRQFD");
+	kvm->has_irqfd =
+		check_ext(kvm, KVM_CAP_IRQFD) && !getenv("LKVM_NO_IRQFD");
 	if (!kvm->has_ioeventfd)
 		pr_info("virtio: no KVM ioeventfd; queue notifications go through lkvm's vCPU threads");
 	if (!kvm->has_irqfd)

@@ -137,10 +137,10 @@ int disk__open(struct disk *d, const char *path, bool ro, bool direct,
 	}
 	d->size = (uint64_t)end;
 	if (d->size < VIRTIO_BLK_SECTOR) {
-		ret = fail(-EINVAL, err, errlen,
-			   "disk image '%s' is %llu bytes, less than one %u-byte sector",
-			   path, (unsigned long long)d->size,
-			   VIRTIO_BLK_SECTOR);
+		ret = fail(
+			-EINVAL, err, errlen,
+			"disk image '%s' is %llu bytes, less than one %u-byte sector",
+			path, (unsigned long long)d->size, VIRTIO_BLK_SECTOR);
 		goto out;
 	}
 	make_serial(d);
@@ -190,8 +190,8 @@ static struct iovec *advance(struct iovec *v, int *cnt, size_t done)
 }
 
 /* All of iov at off, resuming after short transfers; 0 or -errno. */
-static int transfer(struct disk *d, int fd, const struct iovec *iov,
-		    int iovcnt, uint64_t off, bool write)
+static int transfer(struct disk *d, int fd, const struct iovec *iov, int iovcnt,
+		    uint64_t off, bool write)
 {
 	struct iovec local[VIRTIO_BLK_QUEUE_SIZE], *v = local;
 	int cnt = iovcnt;
@@ -220,8 +220,8 @@ static int transfer(struct disk *d, int fd, const struct iovec *iov,
 	return 0;
 }
 
-static int rw(struct disk *d, const struct iovec *iov, int iovcnt,
-	      uint64_t off, bool write)
+static int rw(struct disk *d, const struct iovec *iov, int iovcnt, uint64_t off,
+	      bool write)
 {
 	int ret = transfer(d, d->fd, iov, iovcnt, off, write);
 
@@ -316,7 +316,8 @@ static int disk_write_zeroes(void *opaque, uint64_t off, uint64_t len,
 	if (d->ro)
 		return -EROFS;
 	if (!unmap)
-		ret = try_fallocate(d, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		ret = try_fallocate(d,
+				    FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
 				    off, len, &d->no_zero_range);
 	if (ret == -EOPNOTSUPP)
 		ret = try_fallocate(d,

@@ -2,6 +2,7 @@
 #ifndef KVM__CONFIG_H
 #define KVM__CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,7 +38,7 @@ enum log_level {
 #define CFG_MAX_DISKS 16
 
 struct disk_config {
-	char *path; /* malloc'd: the part before the first comma */
+	char path[PATH_MAX]; /* the part before the first comma */
 	bool ro; /* read-only: VIRTIO_BLK_F_RO and a shared lock */
 	bool direct; /* O_DIRECT: bypass the host's page cache */
 };
