@@ -59,8 +59,7 @@ static void *buffer(size_t len)
 	return p;
 }
 
-static void report(const char *test, uint64_t bytes, uint64_t ns,
-		   uint64_t ops)
+static void report(const char *test, uint64_t bytes, uint64_t ns, uint64_t ops)
 {
 	double s = ns / 1e9;
 
@@ -146,7 +145,8 @@ int main(int argc, char **argv)
 	const char *test;
 
 	if (argc != 5) {
-		fprintf(stderr, "usage: diskbench FILE TEST SIZE_MIB SECONDS\n");
+		fprintf(stderr,
+			"usage: diskbench FILE TEST SIZE_MIB SECONDS\n");
 		return 2;
 	}
 	path = argv[1];

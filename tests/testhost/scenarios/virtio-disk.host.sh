@@ -34,3 +34,25 @@ elif grep -qwE 'big|junk|boot1' <<<"$listing"; then
 else
 	echo "PASS virtio-disk/host-content"
 fi
+
+# --dump-dtb with a disk and --rng: a virtio,mmio node each, in their slots.
+dtb=$FILES_DIR/virtio.dtb
+if [ ! -s "$dtb" ]; then
+	echo "FAIL virtio-disk/dump-dtb: no virtio.dtb came back from the test host"
+else
+	bad=
+	for n in "virtio@3000000 16" "virtio@3002000 32"; do
+		set -- $n
+		c=$(fdtget -t s "$dtb" "/$1" compatible 2>/dev/null)
+		i=$(fdtget "$dtb" "/$1" interrupts 2>/dev/null)
+		r=$(fdtget -t x "$dtb" "/$1" reg 2>/dev/null)
+		d=$(fdtget "$dtb" "/$1" dma-coherent 2>/dev/null && echo yes)
+		[ "$c" = virtio,mmio ] && [ "$i" = "0 $2 1" ] && [ -n "$d" ] &&
+			[ "$r" = "0 ${1#virtio@} 0 200" ] || bad="$bad $1(compatible '$c' interrupts '$i' reg '$r')"
+	done
+	if [ -z "$bad" ]; then
+		echo "PASS virtio-disk/dump-dtb"
+	else
+		echo "FAIL virtio-disk/dump-dtb:$bad"
+	fi
+fi

@@ -246,5 +246,13 @@ bad_disk bad-flag "unknown flag 'rw'" -d "$img,rw"
 : >"$W/tiny.img"
 bad_disk bad-empty "is 0 bytes, less than one 512-byte sector" -d "$W/tiny.img"
 
+# ---- --dump-dtb shows the devices (checked by virtio-disk.host.sh) ---------
+run_lkvm "$W/dtb.out" 60 run $(guest_args) -d "$img,ro" --rng --dump-dtb "$W/virtio.dtb"
+if [ $? = 0 ] && [ -s "$W/virtio.dtb" ]; then
+	export_file virtio.dtb "$W/virtio.dtb"
+else
+	fail virtio-disk/dump-dtb "lkvm --dump-dtb with a disk and --rng failed: $(head -n 1 "$W/dtb.out")"
+fi
+
 # ---- the image to the host: e2fsck -fn and the files ----------------------
 gzip -c "$img" >"$W/data.img.gz" && export_file virtio-data.img.gz "$W/data.img.gz"
