@@ -53,6 +53,7 @@ struct vdev {
 	bool stop; /* atomic */
 
 	bool broken_logged[VIRTIO_MMIO_MAX_QUEUES]; /* I/O thread */
+	bool input_paused; /* I/O thread: input() could not take more */
 	uint64_t counters[CNT_NR]; /* atomic */
 	pthread_mutex_t log_lock;
 	uint64_t log_second;
@@ -198,7 +199,8 @@ static void serve(struct vdev *vd, uint32_t pending, bool *input)
 	while (pending || *input) {
 		if (*input) {
 			*input = false;
-			vd->m->input(vd->priv, vd);
+			if (!vd->m->input(vd->priv, vd))
+				vd->input_paused = true;
 		}
 		for (q = 0; q < vd->m->nr_queues; q++) {
 			if (!(pending & (1u << q)))
@@ -234,8 +236,9 @@ static void *vdev_thread(void *arg)
 
 	while (!__atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE)) {
 		/* Input waits while the driver is not there to take it. */
-		pfd[nq + 1].fd =
-			vd->m->input && vd_active(vd) ? vd->m->input_fd : -1;
+		pfd[nq + 1].fd = -1;
+		if (vd->m->input && vd_active(vd) && !vd->input_paused)
+			pfd[nq + 1].fd = vd->m->input_fd;
 		if (poll(pfd, nq + 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -253,6 +256,9 @@ static void *vdev_thread(void *arg)
 			drain(vd->kick_fd);
 			pending = (1u << nq) - 1;
 		}
+		/* New buffers may take the input that waited. */
+		if (pending)
+			vd->input_paused = false;
 		input = pfd[nq + 1].fd >= 0 && pfd[nq + 1].revents;
 		/* Wake-ups before DRIVER_OK or after a reset are dropped. */
 		if (!begin_serving(vd))

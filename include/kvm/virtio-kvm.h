@@ -63,10 +63,15 @@ struct vdev_model {
 	 */
 	int (*serve)(void *priv, struct vdev *vd, unsigned int q,
 		     unsigned int budget);
-	/* Optional: the I/O thread also waits for this fd to be readable
-	 * and then calls input() (while the device runs). -1: none. */
+	/*
+	 * Optional: the I/O thread also waits for this fd to be readable and
+	 * then calls input() (only while the device runs). input() returns
+	 * false when it could not take the input (no receive buffers): the
+	 * thread then stops watching the fd until the next notification of
+	 * any queue or vdev__kick(). -1: none.
+	 */
 	int input_fd;
-	void (*input)(void *priv, struct vdev *vd);
+	bool (*input)(void *priv, struct vdev *vd);
 	/* lkvm exits; the I/O thread has stopped. */
 	void (*exit)(void *priv);
 	/* Optional: a few words for the exit summary. */
