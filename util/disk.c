@@ -100,6 +100,13 @@ int disk__open(struct disk *d, const char *path, bool ro, bool direct,
 	if (!d->path)
 		return fail(-ENOMEM, err, errlen, "out of memory");
 	d->fd = open(path, flags | O_NONBLOCK | (direct ? O_DIRECT : 0));
+	if (d->fd < 0 && direct && errno == EINVAL) {
+		ret = fail(
+			-EINVAL, err, errlen,
+			"disk image '%s': its file system does not take O_DIRECT (drop ',direct')",
+			path);
+		goto out;
+	}
 	if (d->fd < 0) {
 		ret = fail(-errno, err, errlen,
 			   "cannot open disk image '%s'%s: %s", path,
