@@ -23,10 +23,11 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 	-DLKVM_VERSION='"$(VERSION)"'
 
 # virtio transport, virtqueue and device parsers (pure; also fuzzed).
-VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c
+VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
+	virtio/rng.c virtio/slots.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
-	util/read-full.c util/time.c util/input.c util/reset.c \
+	util/read-full.c util/time.c util/input.c util/reset.c util/disk.c \
 	util/decompress.c util/cpulist.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c arm/cpu-features.c \
@@ -35,7 +36,7 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
-	arm/psci.c arm/kvm-features.c
+	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread

@@ -6,6 +6,7 @@
 #include "kvm/kvm.h"
 #include "kvm/run-options.h"
 #include "kvm/util.h"
+#include "kvm/virtio-kvm.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -141,6 +142,7 @@ int kvm_cmd_run(int argc, char **argv)
 
 	block_stop_signals();
 	kvm__init(&kvm, &cfg);
+	virtio__open_disks(&kvm);
 	kvm.start_ns = start_ns;
 	kvm.boot = boot;
 	kvm.kernel_fd = kernel.fd;
@@ -155,6 +157,7 @@ int kvm_cmd_run(int argc, char **argv)
 	gic__finalize(&kvm);
 	kvm_cpu__setup_late(&kvm);
 	kvm__setup_devices(&kvm);
+	virtio__setup_devices(&kvm);
 	kvm__start_psci(&kvm);
 	kvm__load_boot(&kvm);
 	pr_info("%u vCPUs, %llu MiB, PSCI in %s, kernel at 0x%llx, DTB at 0x%llx, cmdline \"%s\"",
@@ -172,6 +175,8 @@ int kvm_cmd_run(int argc, char **argv)
 	while (kvm__wait_event(&kvm, &code) == KVM_EVENT_RESET)
 		kvm__reboot(&kvm);
 	kvm_cpu__stop_all(&kvm);
+	/* No vCPU runs: each device completes its request and flushes. */
+	vdev__exit_all(&kvm);
 	fflush(stdout);
 	term__restore();
 	return code;

@@ -31,6 +31,7 @@ enum {
 	OPT_NO_PVTIME,
 	OPT_VCPU_AFFINITY,
 	OPT_CNTFRQ,
+	OPT_RNG,
 };
 
 static const struct option run_long_opts[] = {
@@ -40,6 +41,8 @@ static const struct option run_long_opts[] = {
 	{ "cpus", required_argument, NULL, 'c' },
 	{ "mem", required_argument, NULL, 'm' },
 	{ "network", required_argument, NULL, 'n' },
+	{ "disk", required_argument, NULL, 'd' },
+	{ "rng", no_argument, NULL, OPT_RNG },
 	{ "help", no_argument, NULL, 'h' },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
@@ -64,7 +67,7 @@ static const struct option run_long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const char run_short_opts[] = ":k:i:p:c:m:n:h";
+static const char run_short_opts[] = ":k:i:p:c:m:n:d:h";
 
 void run_options__usage(FILE *out)
 {
@@ -112,6 +115,17 @@ void run_options__usage(FILE *out)
 	      "      --override-bad-firmware-cntfrq HZ\n"
 	      "                        tell the guest the timer runs at HZ (for\n"
 	      "                        boards whose firmware sets CNTFRQ wrong)\n"
+
+	      "Devices (virtio-mmio):\n"
+	      "  -d, --disk FILE[,ro][,direct]\n"
+	      "                        a raw disk image (or block device) as\n"
+	      "                        /dev/vda, vdb, ... in the order given\n"
+	      "                        (16 at most). ro: read-only, shared\n"
+	      "                        lock; direct: O_DIRECT, no host cache.\n"
+	      "                        The image is locked: a second lkvm on\n"
+	      "                        it is refused\n"
+	      "      --rng             a virtio-rng device (/dev/hwrng), fed\n"
+	      "                        by the host's getrandom()\n"
 	      "\n"
 	      "Firmware (PSCI):\n"
 	      "      --psci M          user (default): lkvm serves PSCI 1.1;\n"
@@ -156,6 +170,59 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 	return -EINVAL;
+}
+
+/*
+ * kvmtool's -d syntax: FILE, then comma-separated flags. kvmtool's other
+ * forms (a rootfs directory shared over 9p, "scsi:" vhost targets) have
+ * no counterpart here and are refused by what they are.
+ */
+static int parse_disk(struct kvm_config *cfg, const char *arg, char *err,
+		      size_t errlen)
+{
+	struct disk_config *d;
+	const char *comma = strchr(arg, ',');
+	size_t plen = comma ? (size_t)(comma - arg) : strlen(arg);
+	const char *opt = comma;
+
+	if (cfg->nr_disks >= CFG_MAX_DISKS)
+		return fail(err, errlen, "too many --disk: at most %d",
+			    CFG_MAX_DISKS);
+	if (!plen)
+		return fail(err, errlen, "invalid --disk '%s': no file name",
+			    arg);
+	if (!strncmp(arg, "scsi:", 5))
+		return fail(
+			err, errlen,
+			"unsupported --disk '%s': lkvm has no vhost-scsi; give a disk image file",
+			arg);
+	d = &cfg->disks[cfg->nr_disks];
+	memset(d, 0, sizeof(*d));
+	while (opt) {
+		const char *next = strchr(opt + 1, ',');
+		size_t len = next ? (size_t)(next - opt - 1) : strlen(opt + 1);
+
+		if (len == 2 && !strncmp(opt + 1, "ro", 2)) {
+			d->ro = true;
+		} else if (len == 6 && !strncmp(opt + 1, "direct", 6)) {
+			d->direct = true;
+		} else {
+			return fail(
+				err, errlen,
+				"invalid --disk '%s': unknown flag '%.*s' (ro and direct are known)",
+				arg, (int)len, opt + 1);
+		}
+		opt = next;
+	}
+	if (plen >= sizeof(d->path))
+		return fail(
+			err, errlen,
+			"invalid --disk: the file name is longer than %zu bytes",
+			sizeof(d->path) - 1);
+	memcpy(d->path, arg, plen);
+	d->path[plen] = '\0';
+	cfg->nr_disks++;
+	return 0;
 }
 
 /* Digits only: strtol() alone would also take " 3" and "+3". */
@@ -265,6 +332,11 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 				"unsupported --network '%s': only mode=none for now",
 				arg);
 		cfg->network_none = true;
+		break;
+	case 'd':
+		return parse_disk(cfg, arg, err, errlen);
+	case OPT_RNG:
+		cfg->rng = true;
 		break;
 	case OPT_NAME:
 		if (!*arg || strchr(arg, '/'))

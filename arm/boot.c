@@ -22,6 +22,7 @@ static void read_all(int fd, void *dst, uint64_t len)
 
 static void build_dtb(struct kvm *kvm, void *buf)
 {
+	struct fdt_virtio virtio[FDT_MAX_VIRTIO];
 	struct fdt_params p = {
 		.nr_cpus = kvm->nr_cpus,
 		.mpidrs = kvm->mpidrs,
@@ -39,9 +40,11 @@ static void build_dtb(struct kvm *kvm, void *buf)
 		.pmu = kvm->cpu_plan.pmu,
 		.pmu_ppi = CPU_PMU_PPI,
 		.timer_freq = kvm->cfg->cntfrq,
+		.virtio = virtio,
 	};
 	int ret;
 
+	p.nr_virtio = vdev__fdt(kvm, virtio);
 	if (getrandom(&p.kaslr_seed, sizeof(p.kaslr_seed), GRND_NONBLOCK) !=
 	    sizeof(p.kaslr_seed))
 		p.kaslr_seed = 0;

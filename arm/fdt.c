@@ -11,6 +11,7 @@
 /* Interrupt specifier cells (bindings/interrupt-controller/arm,gic*.yaml) */
 #define GIC_SPI 0
 #define GIC_PPI 1
+#define IRQ_TYPE_EDGE_RISING 1
 #define IRQ_TYPE_LEVEL_HIGH 4
 #define IRQ_TYPE_LEVEL_LOW 8
 
@@ -189,6 +190,54 @@ out:
 	return ret;
 }
 
+/*
+ * virtio-mmio (bindings/virtio/mmio.yaml). Edge-triggered: the device
+ * signals with one edge per new InterruptStatus bit (an irqfd pulse), and
+ * the driver reads and acknowledges the status on each. dma-coherent: the
+ * device is lkvm, reading guest RAM through the host's caches.
+ */
+static int add_virtio(void *fdt, const struct fdt_virtio *v)
+{
+	fdt32_t irq[3] = { cpu_to_fdt32(GIC_SPI), cpu_to_fdt32(v->spi),
+			   cpu_to_fdt32(IRQ_TYPE_EDGE_RISING) };
+	char name[32];
+	int ret;
+
+	snprintf(name, sizeof(name), "virtio@%llx",
+		 (unsigned long long)v->base);
+	TRY(fdt_begin_node(fdt, name));
+	TRY(fdt_property_string(fdt, "compatible", "virtio,mmio"));
+	TRY(prop_u64_pair(fdt, "reg", v->base, v->size));
+	TRY(fdt_property(fdt, "interrupts", irq, sizeof(irq)));
+	TRY(fdt_property(fdt, "dma-coherent", NULL, 0));
+	TRY(fdt_end_node(fdt));
+out:
+	return ret;
+}
+
+/* In address order, so the guest probes (and names) them in slot order. */
+static int add_virtio_all(void *fdt, const struct fdt_params *p)
+{
+	uint64_t last = 0;
+	unsigned int i, done;
+	int ret = 0;
+
+	for (done = 0; done < p->nr_virtio; done++) {
+		const struct fdt_virtio *next = NULL;
+
+		for (i = 0; i < p->nr_virtio; i++)
+			if ((!done || p->virtio[i].base > last) &&
+			    (!next || p->virtio[i].base < next->base))
+				next = &p->virtio[i];
+		if (!next)
+			return -FDT_ERR_BADVALUE; /* two at one address */
+		last = next->base;
+		TRY(add_virtio(fdt, next));
+	}
+out:
+	return ret;
+}
+
 static int add_psci(void *fdt, const struct fdt_params *p)
 {
 	static const char compat[] = "arm,psci-1.0\0arm,psci-0.2\0arm,psci";
@@ -246,6 +295,8 @@ int fdt__build(const struct fdt_params *p, void *buf, size_t bufsize)
 		return -EINVAL;
 	if (p->pmu && (p->pmu_ppi < 16 || p->pmu_ppi > 31))
 		return -EINVAL;
+	if (p->nr_virtio > FDT_MAX_VIRTIO || (p->nr_virtio && !p->virtio))
+		return -EINVAL;
 
 	TRY(fdt_create(buf, (int)bufsize));
 	TRY(fdt_finish_reservemap(buf));
@@ -273,6 +324,7 @@ int fdt__build(const struct fdt_params *p, void *buf, size_t bufsize)
 	TRY(add_uart(buf));
 	if (p->pvpanic)
 		TRY(add_pvpanic(buf, p));
+	TRY(add_virtio_all(buf, p));
 
 	TRY(fdt_end_node(buf));
 	TRY(fdt_finish(buf));

@@ -2,13 +2,14 @@
 /* The in-kernel vGIC: v3 when the host can, v2 otherwise (Raspberry Pi). */
 #include "kvm/kvm.h"
 #include "kvm/util.h"
+#include "kvm/virtio-slots.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
-/* SPIs: enough for the UART, pvpanic and virtio devices to come. */
-#define GIC_NR_IRQS 128
+/* The UART's SPI and the virtio slots (virtio-slots.h checks they fit). */
+#define GIC_NR_IRQS ARM_GIC_NR_IRQS
 
 static int set_attr(int fd, uint32_t group, uint64_t attr, const void *val)
 {

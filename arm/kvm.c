@@ -122,6 +122,10 @@ static void create_ram(struct kvm *kvm)
 	};
 	if (ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0)
 		die_perror("KVM_SET_USER_MEMORY_REGION");
+	/* What the virtio devices may reach: exactly this mapping. */
+	guest_mem__init(&kvm->mem);
+	if (guest_mem__add(&kvm->mem, ARM_RAM_BASE, kvm->ram_size, kvm->ram))
+		die("internal error: the guest memory table");
 }
 
 void kvm__init(struct kvm *kvm, struct kvm_config *cfg)

@@ -8,8 +8,9 @@
 # made. Goals are not judged here.
 #
 # Needs (via --file): /bench/bench.img (the benchmark guest),
-# /bench/null.img (the null guest) and /bench/params.sh (the parameters
-# below); under TESTHOST_ROOT natively.
+# /bench/null.img (the null guest), /bench/params.sh (the parameters
+# below) and /bench/tools.img (ext4 with diskbench, bench/disk/); under
+# TESTHOST_ROOT natively.
 # shellcheck source=../tests/testhost/scenario-lib.sh
 . "${SCENARIO_LIB:-$(dirname "$0")/../tests/testhost/scenario-lib.sh}"
 
@@ -30,6 +31,9 @@ MICRO_TIMEOUT=600
 FP_CPUS=2
 FP_MEM=256
 FP_SETTLE=2
+DISK_MIB=128
+DISK_SECS=4
+DISK_MEM=256
 # shellcheck disable=SC1091
 [ -f "$BDIR/params.sh" ] && . "$BDIR/params.sh"
 
@@ -41,7 +45,7 @@ first_kvm_run() {
 	sed -n 's/.*lkvm: first KVM_RUN \([0-9.]*\) ms after lkvm started.*/\1/p' "$1" | head -n 1
 }
 
-info bench "name=env mode=$TESTHOST_MODE kernel=$(uname -r) host_cpus=$(grep -c ^processor /proc/cpuinfo) lkvm=$("$LKVM" version 2>&1 | head -n 1 | tr ' ' '_')"
+info bench "name=env mode=$TESTHOST_MODE kernel=$(uname -r) host_cpus=$(grep -c ^processor /proc/cpuinfo) lkvm=$("$LKVM" version 2>&1 | head -n 1 | tr ' ' '_') disk_cpus=$MICRO_CPUS disk_mib=$DISK_MIB disk_secs=$DISK_SECS"
 
 # ---- 1 + 2. round trips and CPU power, inside the benchmark guest ---------
 micro() { # PSCI-MODE
@@ -189,4 +193,47 @@ else
 	*ram_mapping_found=0*) fail bench/footprint "no anonymous mapping of $FP_MEM MiB in lkvm's smaps: the guest RAM was not told apart" ;;
 	esac
 fi
+# ---- 6. disk: virtio-blk against the image file in the test host ----------
+# diskbench (bench/disk/diskbench.c) runs in the guest on /dev/vdb, a raw
+# image in this host's tmpfs, and here on the same file: the limit. Then
+# two more guest runs of the random reads alone, for lkvm's count of MMIO
+# exits per request (its --loglevel info summary at exit).
+disk_lines() { # WHERE FILE
+	sed -n "s/^DISKBENCH test=\([a-z0-9]*\) \(.*\)/INFO bench name=disk where=$1 test=\1 \2/p" "$2" | tr -d '\r'
+	_e=$(sed -n 's/^DISKBENCH-ERROR //p' "$2" | head -n 1)
+	[ -n "$_e" ] && fail "bench/disk-$1" "$_e"
+	grep -q '^DISKBENCH-DONE' "$2" || fail "bench/disk-$1" "diskbench did not finish"
+}
+TOOLS=$BDIR/tools.img
+dimg=$W/disk-bench.img
+if [ ! -f "$TOOLS" ]; then
+	fail bench/disk "no $TOOLS"
+elif ! dd if=/dev/zero of="$dimg" bs=1M count="$DISK_MIB" 2>/dev/null; then
+	fail bench/disk "cannot make a $DISK_MIB MiB image in $W"
+else
+	DB="mkdir -p /mnt; mount -o ro /dev/vda /mnt && /mnt/diskbench /dev/vdb"
+	progress "disk: diskbench in the guest ($DISK_MIB MiB, ${DISK_SECS}s per test)"
+	run_lkvm "$W/disk-guest.out" "$MICRO_TIMEOUT" run -c "$MICRO_CPUS" -m "$DISK_MEM" \
+		$(guest_args) -d "$TOOLS,ro" -d "$dimg" --loglevel info \
+		-p "lkvm_cmd=\"$DB all $DISK_MIB $DISK_SECS\""
+	disk_lines guest "$W/disk-guest.out"
+	for q in 1 32; do
+		progress "disk: random reads at queue depth $q alone (exit count)"
+		out=$W/disk-exits-$q.out
+		run_lkvm "$out" "$MICRO_TIMEOUT" run -c "$MICRO_CPUS" -m "$DISK_MEM" \
+			$(guest_args) -d "$TOOLS,ro" -d "$dimg" --loglevel info \
+			-p "lkvm_cmd=\"$DB rand$q $DISK_MIB $DISK_SECS\""
+		sum=$(sed -n 's/.*lkvm: virtio-blk vdb (slot 1): \([0-9]*\) requests; MMIO exits to lkvm: QueueNotify \([0-9]*\), InterruptStatus \([0-9]*\), InterruptACK \([0-9]*\), config \([0-9]*\), other \([0-9]*\).*/requests=\1 notify=\2 int_status=\3 int_ack=\4 config=\5 other=\6/p' "$out" | head -n 1)
+		if [ -n "$sum" ]; then
+			info bench "name=disk-exits qd=$q $sum"
+		else
+			fail "bench/disk-exits-qd$q" "no virtio-blk summary from lkvm"
+			show_tail "$out"
+		fi
+	done
+	progress "disk: diskbench in this host on the image file"
+	"${TESTHOST_ROOT:-}/bench/diskbench" "$dimg" all "$DISK_MIB" "$DISK_SECS" >"$W/disk-host.out" 2>&1
+	disk_lines host "$W/disk-host.out"
+fi
+rm -f "$dimg"
 progress "done"

@@ -2,6 +2,7 @@
 #ifndef KVM__CONFIG_H
 #define KVM__CONFIG_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,6 +38,15 @@ enum log_level {
 #define CFG_AFFINITY_CPUS 1024
 #define CFG_AFFINITY_WORDS (CFG_AFFINITY_CPUS / 64)
 
+/* -d/--disk FILE[,ro][,direct]; as many as the block slots. */
+#define CFG_MAX_DISKS 16
+
+struct disk_config {
+	char path[PATH_MAX]; /* the part before the first comma */
+	bool ro; /* read-only: VIRTIO_BLK_F_RO and a shared lock */
+	bool direct; /* O_DIRECT: bypass the host's page cache */
+};
+
 /* Everything `lkvm run` was asked for, after option parsing. */
 struct kvm_config {
 	const char *kernel_path;
@@ -68,6 +78,10 @@ struct kvm_config {
 	uint32_t cntfrq; /* timer frequency for the DT; 0: none given */
 	bool vcpu_affinity_set;
 	uint64_t vcpu_affinity[CFG_AFFINITY_WORDS]; /* bit n: host CPU n */
+
+	struct disk_config disks[CFG_MAX_DISKS];
+	unsigned int nr_disks;
+	bool rng; /* --rng: a virtio-rng device */
 };
 
 #endif /* KVM__CONFIG_H */

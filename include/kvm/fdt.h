@@ -13,6 +13,15 @@ enum fdt_gic {
 	FDT_GIC_V2,
 };
 
+/* A virtio-mmio device: its window and its SPI (edge-triggered). */
+struct fdt_virtio {
+	uint64_t base;
+	uint64_t size;
+	uint32_t spi;
+};
+
+#define FDT_MAX_VIRTIO 32
+
 /* What the device tree describes; filled in by the KVM glue. */
 struct fdt_params {
 	unsigned int nr_cpus;
@@ -31,6 +40,8 @@ struct fdt_params {
 	bool pmu; /* an arm,armv8-pmuv3 node, its interrupt PPI pmu_ppi */
 	unsigned int pmu_ppi; /* INTID, 16-31 */
 	uint32_t timer_freq; /* the timer's clock-frequency; 0: omitted */
+	const struct fdt_virtio *virtio; /* nr_virtio devices, any order */
+	unsigned int nr_virtio; /* at most FDT_MAX_VIRTIO */
 };
 
 #define ARM_PVPANIC_BASE 0x01010000ULL

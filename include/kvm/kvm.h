@@ -12,6 +12,7 @@
 #include "kvm/config.h"
 #include "kvm/cpu-features.h"
 #include "kvm/fdt.h"
+#include "kvm/guest-mem.h"
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
 #include "kvm/panic-watch.h"
@@ -23,6 +24,7 @@
 
 struct kvm;
 struct gic_state;
+struct vdev;
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -49,6 +51,7 @@ struct kvm {
 
 	void *ram;
 	uint64_t ram_size;
+	struct guest_mem mem; /* guest RAM for the virtio devices */
 
 	struct cpu_host_caps cpu_caps; /* what the host's KVM offers */
 	struct cpu_plan cpu_plan; /* what every vCPU gets */
@@ -65,6 +68,11 @@ struct kvm {
 	struct serial8250 uart;
 	struct pvpanic pvpanic;
 	struct panic_watch panic_watch; /* under the UART's lock */
+	struct vdev *vdevs[32]; /* virtio devices (arm/virtio.c) */
+	unsigned int nr_vdevs;
+	bool virtio_caps_known;
+	bool has_ioeventfd;
+	bool has_irqfd;
 	bool console_closed; /* stdout failed: output dropped (UART lock) */
 	struct boot_layout boot;
 	int kernel_fd;
@@ -155,6 +163,9 @@ int kvm_cpu__set_mp_state(struct kvm_cpu *cpu, uint32_t state);
 /* Re-initialise the vCPU and start it at boot->entry with x0 = ctx. */
 int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot);
 void kvm__reboot(struct kvm *kvm);
+
+/* arm/virtio.c: the virtio devices' nodes for the device tree. */
+unsigned int vdev__fdt(struct kvm *kvm, struct fdt_virtio *out);
 
 /* term.c */
 void term__init(struct kvm *kvm);

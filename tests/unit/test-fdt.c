@@ -3,6 +3,7 @@
 
 #include "kvm/fdt.h"
 #include "kvm/layout.h"
+#include "kvm/virtio-slots.h"
 
 #include <errno.h>
 #include <libfdt.h>
@@ -565,6 +566,85 @@ static void pmu_gicv2(struct test_ctx *t)
 		check_all(t, &d);
 }
 
+/* Each virtio device: its own node, window and edge-triggered SPI. */
+static void check_virtio_node(struct test_ctx *t, const void *fdt,
+			      const struct virtio_slot *s)
+{
+	char path[40];
+	const void *v;
+	int off;
+
+	snprintf(path, sizeof(path), "/virtio@%llx",
+		 (unsigned long long)s->base);
+	off = node(t, fdt, path);
+	if (off < 0)
+		return;
+	CHECK(t, compatible(fdt, off, "virtio,mmio"));
+	v = prop(t, fdt, off, "reg", 16);
+	if (v) {
+		CHECK_EQ(t, cells64(v, 0), s->base);
+		CHECK_EQ(t, cells64(v, 2), 0x200);
+	}
+	v = prop(t, fdt, off, "interrupts", 12);
+	if (v) {
+		CHECK_EQ(t, cell(v, 0), GIC_SPI);
+		CHECK_EQ(t, cell(v, 1), s->spi);
+		CHECK_EQ(t, cell(v, 2), 1); /* IRQ_TYPE_EDGE_RISING */
+	}
+	CHECK(t, has_prop(fdt, off, "dma-coherent"));
+}
+
+static void virtio_nodes(struct test_ctx *t)
+{
+	static struct dt d;
+	struct fdt_virtio v[4];
+	struct virtio_slot s[4];
+	int off, prev = -1, i;
+	const char *name;
+
+	/* Given out of order: the DT lists them by address (slot order). */
+	CHECK_EQ(t, virtio_slots__get(VIRTIO_KIND_RNG, 0, &s[0]), 0);
+	CHECK_EQ(t, virtio_slots__get(VIRTIO_KIND_BLK, 1, &s[1]), 0);
+	CHECK_EQ(t, virtio_slots__get(VIRTIO_KIND_BLK, 0, &s[2]), 0);
+	CHECK_EQ(t, virtio_slots__get(VIRTIO_KIND_NET, 0, &s[3]), 0);
+	for (i = 0; i < 4; i++)
+		v[i] = (struct fdt_virtio){ .base = s[i].base,
+					    .size = 0x200,
+					    .spi = s[i].spi };
+	params(&d, 2, FDT_GIC_V3);
+	d.p.virtio = v;
+	d.p.nr_virtio = 4;
+	if (!build(t, &d))
+		return;
+	check_all(t, &d);
+	for (i = 0; i < 4; i++)
+		check_virtio_node(t, d.buf, &s[i]);
+	i = 0;
+	fdt_for_each_subnode(off, d.buf, 0)
+	{
+		name = fdt_get_name(d.buf, off, NULL);
+		if (strncmp(name, "virtio@", 7))
+			continue;
+		CHECK(t, prev < 0 || off > prev);
+		prev = off;
+		i++;
+		if (i == 1)
+			CHECK_STR(t, name, "virtio@3000000");
+		if (i == 4)
+			CHECK_STR(t, name, "virtio@3002800");
+	}
+	CHECK_EQ(t, i, 4);
+
+	/* Two devices at one address: refused. */
+	v[1] = v[0];
+	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), -EINVAL);
+	d.p.nr_virtio = FDT_MAX_VIRTIO + 1;
+	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), -EINVAL);
+	d.p.nr_virtio = 1;
+	d.p.virtio = NULL;
+	CHECK_EQ(t, fdt__build(&d.p, d.buf, sizeof(d.buf)), -EINVAL);
+}
+
 static void no_bootargs(struct test_ctx *t)
 {
 	static struct dt d;
@@ -750,5 +830,6 @@ static void dtc_decompiles(struct test_ctx *t)
 TEST_SUITE(fdt, TEST(gicv3_1cpu), TEST(gicv3_4cpu), TEST(gicv3_8cpu),
 	   TEST(gicv3_20cpu_affinity), TEST(gicv2_4cpu), TEST(gicv2_8cpu),
 	   TEST(initrd_kaslr_pvpanic), TEST(pmu_cntfrq_gicv3), TEST(pmu_gicv2),
-	   TEST(no_bootargs), TEST(errors), TEST(small_buffer),
-	   TEST(exact_size), TEST(dtc_installed), TEST(dtc_decompiles));
+	   TEST(virtio_nodes), TEST(no_bootargs), TEST(errors),
+	   TEST(small_buffer), TEST(exact_size), TEST(dtc_installed),
+	   TEST(dtc_decompiles));

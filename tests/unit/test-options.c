@@ -778,14 +778,63 @@ static void psci_options(struct test_ctx *t)
 	EXPECT_BAD(t, "--psci", "--psci");
 }
 
-TEST_SUITE(options, TEST(psci_options), TEST(defaults), TEST(short_options),
-	   TEST(long_options), TEST(loglevels), TEST(irqchips), TEST(help),
-	   TEST(usage_text), TEST(positional_kernel), TEST(extra_positional),
-	   TEST(bad_values), TEST(bad_value_keeps_config),
-	   TEST(mem_accepts_64k_multiples), TEST(unknown_options),
-	   TEST(odd_long_options), TEST(missing_argument), TEST(no_kernel),
-	   TEST(small_err_buffer), TEST(reparse_resets_getopt),
-	   TEST(finalize_defaults), TEST(finalize_keeps_given), TEST(size_ok),
-	   TEST(size_bad), TEST(size_limits), TEST(mem_above_host_ram),
-	   TEST(mem_minimum), TEST(cpus_digits_only), TEST(params_length),
-	   TEST(bootargs), TEST(console_panic_option));
+static void disk_options(struct test_ctx *t)
+{
+	char *argv[] = { "run",		"-k",	 "I",
+			 "-d",		"a.img", "--disk",
+			 "/x/b.img,ro", "-d",	 "c.img,direct,ro",
+			 "--rng" };
+	char *none[] = { "run", "-k", "I" };
+	char *many[3 + 2 * (CFG_MAX_DISKS + 1)];
+	struct kvm_config cfg;
+	char err[200];
+	int i;
+
+	CHECK_EQ(t, parse(&cfg, NARGS(none), none, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_disks, 0);
+	CHECK(t, !cfg.rng);
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_disks, 3);
+	CHECK_STR(t, cfg.disks[0].path, "a.img");
+	CHECK(t, !cfg.disks[0].ro && !cfg.disks[0].direct);
+	CHECK_STR(t, cfg.disks[1].path, "/x/b.img");
+	CHECK(t, cfg.disks[1].ro && !cfg.disks[1].direct);
+	CHECK(t, cfg.rng);
+	CHECK_STR(t, cfg.disks[2].path, "c.img");
+	CHECK(t, cfg.disks[2].ro && cfg.disks[2].direct);
+
+	EXPECT_BAD(t, "unknown flag 'rw'", "-d", "a.img,rw");
+	/* kvmtool's split: the name ends at the first comma. */
+	EXPECT_BAD(t, "unknown flag 'c.img'", "-d", "/x/b,c.img");
+	EXPECT_BAD(t, "unknown flag ''", "-d", "a.img,");
+	EXPECT_BAD(t, "no file name", "-d", ",ro");
+	EXPECT_BAD(t, "no file name", "--disk", "");
+	EXPECT_BAD(t, "vhost-scsi", "-d", "scsi:naa.1:1");
+	EXPECT_BAD(t, "--rng", "--rng=1");
+	EXPECT_BAD(t, "needs a value", "-d");
+
+	many[0] = "run";
+	many[1] = "-k";
+	many[2] = "I";
+	for (i = 0; i <= CFG_MAX_DISKS; i++) {
+		many[3 + 2 * i] = "-d";
+		many[4 + 2 * i] = "x.img";
+	}
+	CHECK_EQ(t, parse(&cfg, NARGS(many), many, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "at most 16") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(many) - 2, many, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_disks, CFG_MAX_DISKS);
+}
+
+TEST_SUITE(options, TEST(psci_options), TEST(disk_options), TEST(defaults),
+	   TEST(short_options), TEST(long_options), TEST(loglevels),
+	   TEST(irqchips), TEST(help), TEST(usage_text),
+	   TEST(positional_kernel), TEST(extra_positional), TEST(bad_values),
+	   TEST(bad_value_keeps_config), TEST(mem_accepts_64k_multiples),
+	   TEST(unknown_options), TEST(odd_long_options),
+	   TEST(missing_argument), TEST(no_kernel), TEST(small_err_buffer),
+	   TEST(reparse_resets_getopt), TEST(finalize_defaults),
+	   TEST(finalize_keeps_given), TEST(size_ok), TEST(size_bad),
+	   TEST(size_limits), TEST(mem_above_host_ram), TEST(mem_minimum),
+	   TEST(cpus_digits_only), TEST(params_length), TEST(bootargs),
+	   TEST(console_panic_option));
