@@ -8,6 +8,7 @@
 #                        the same under UBSan (trapping, static) and under
 #                        ASan+UBSan (dynamic), in build/arm64-{ubsan,asan}
 #   make check           install what is missing, build, run every test
+#   make check-long      the long stress runs (reboots, resets, a flood)
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
 #   make fuzz            every fuzzer, FUZZ_TIME (300) seconds each
@@ -52,7 +53,7 @@ UNIT_LIB_SRCS := tests/unit/main.c tests/unit/lock-seam.c
 UNIT_LDFLAGS := -Wl,--wrap=pthread_mutex_lock
 
 .PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
-	format-check clean bench fuzz fuzz-build fuzz-seeds \
+	format-check clean bench fuzz fuzz-build fuzz-seeds check-long \
 	lkvm-arm64-ubsan lkvm-arm64-asan
 .DEFAULT_GOAL := all
 
@@ -233,6 +234,9 @@ fuzz-kernel-seeds:
 # --- whole-project jobs -------------------------------------------------
 check:
 	tests/run-all
+
+check-long:
+	tests/run-long
 
 demo:
 	tools/install-deps
