@@ -333,7 +333,7 @@ FOOTPRINT_TOL_KB=${FOOTPRINT_TOL_KB:-8}
 
 # check_footprint NAME FPFILE BASE LAST: NAME/rss passes if lkvm's own
 # memory at label LAST is at most FOOTPRINT_TOL_KB above that at BASE,
-# NAME/fds if it has as many open files; both figures go to an INFO line.
+# NAME/fds if it has as many open files (footprint_info shows them).
 check_footprint() {
 	_cf_n=$1 _cf_f=$2 _cf_b=$3 _cf_l=$4
 	_cf_ob=$(fp_field "$_cf_f" "$_cf_b" own)
@@ -364,4 +364,28 @@ footprint_info() {
 		printf "%sat %s: VmRSS %s KiB, own %s KiB, %s fds",
 			(NR > 1 ? "; " : ""), $1, v["rss"], v["own"], v["fds"]
 	}' "$2") (own: without the guest RAM)"
+}
+
+# kmsg_unsplice IN OUT: IN (a guest's console, without CRs) with the
+# kernel's own messages taken out: one that came in the middle of a
+# guest's line (the kernel prints its emergencies whatever the loglevel)
+# goes, with its time stamp, and the line is joined again. Prints how many
+# were taken out.
+kmsg_unsplice() {
+	awk -v out="$2" '
+		{
+			l = carry $0
+			carry = ""
+			if (match(l, /\[ *[0-9]+\.[0-9]+\] /)) {
+				n++
+				carry = substr(l, 1, RSTART - 1)
+				next
+			}
+			print l >out
+		}
+		END {
+			if (carry != "")
+				print carry >out
+			print n + 0
+		}' "$1"
 }

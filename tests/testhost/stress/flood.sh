@@ -54,42 +54,32 @@ secs=$((($(uptime_ms) - t0) / 1000))
 bytes=$(wc -c <"$out")
 tr -d '\r' <"$out" >"$out.txt"
 rm -f "$out"
+# The kernel's emergency messages still reach the console (lockup warnings
+# of a starved guest, say), in the middle of a line too.
+kmsgs=$(kmsg_unsplice "$out.txt" "$out.lines")
 
-total=$(sed -n 's/^FLOOD-TOTAL \([0-9]*\) .*/\1/p' "$out.txt" | head -n 1)
-online=$(sed -n 's/^FLOOD-TOTAL [0-9]* online=\([^ ]*\) .*/\1/p' "$out.txt" | head -n 1)
-stalls=$(sed -n 's/^FLOOD-TOTAL .* rcu-stalls=\([0-9]*\).*/\1/p' "$out.txt" | head -n 1)
-lockups=$(sed -n 's/^FLOOD-TOTAL .* lockups=\([0-9]*\).*/\1/p' "$out.txt" | head -n 1)
-irqlimit=$(sed -n 's/^FLOOD-TOTAL .* irq-limit=\([0-9]*\).*/\1/p' "$out.txt" | head -n 1)
-hpfail=$(grep -c '^HOTPLUG-FAIL' "$out.txt")
-if grep -q '^LKVM-GUEST-INIT' "$out.txt" && [ "$online" = 0-3 ] &&
+total=$(sed -n 's/^FLOOD-TOTAL \([0-9]*\) .*/\1/p' "$out.lines" | head -n 1)
+online=$(sed -n 's/^FLOOD-TOTAL [0-9]* online=\([^ ]*\) .*/\1/p' "$out.lines" | head -n 1)
+stalls=$(sed -n 's/^FLOOD-TOTAL .* rcu-stalls=\([0-9]*\).*/\1/p' "$out.lines" | head -n 1)
+lockups=$(sed -n 's/^FLOOD-TOTAL .* lockups=\([0-9]*\).*/\1/p' "$out.lines" | head -n 1)
+irqlimit=$(sed -n 's/^FLOOD-TOTAL .* irq-limit=\([0-9]*\).*/\1/p' "$out.lines" | head -n 1)
+hpfail=$(grep -c '^HOTPLUG-FAIL' "$out.lines")
+if grep -q '^LKVM-GUEST-INIT' "$out.lines" && [ "$online" = 0-3 ] &&
 	[ "$hpfail" = 0 ]; then
 	pass "$p/guest"
 else
-	fail "$p/guest" "reached /init: $(grep -c '^LKVM-GUEST-INIT' "$out.txt") time(s); CPUs online at the end: '${online:-?}'; $hpfail failed hotplug(s)"
+	fail "$p/guest" "reached /init: $(grep -c '^LKVM-GUEST-INIT' "$out.lines") time(s); CPUs online at the end: '${online:-?}'; $hpfail failed hotplug(s)"
 	show_tail "$out.txt"
 fi
-# Every FLOOD line, numbered 1..total, whole, once and in order. The
-# kernel's emergency messages still reach the console (soft lockup
-# warnings of a starved guest, say), and one may come in the middle of a
-# line: it is taken out, with its time stamp, and the line joined again.
+# Every FLOOD line, numbered 1..total, whole, once and in order.
 got=$(awk -v line="$LINE" '
 	function odd(what) {
 		if (++bad <= 5)
-			print "flood: " what ": " l >"/dev/stderr"
+			print "flood: " what ": " $0 >"/dev/stderr"
 	}
-	{
-		l = carry $0
-		carry = ""
-		if (match(l, /\[ *[0-9]+\.[0-9]+\] /)) {
-			if (++kmsg <= 5)
-				print "flood: kernel message: " substr(l, RSTART) >"/dev/stderr"
-			carry = substr(l, 1, RSTART - 1)
-			next
-		}
-	}
-	l ~ /^FLOOD [0-9]+ / {
+	/^FLOOD [0-9]+ / {
 		n++
-		nf = split(l, f, " ")
+		nf = split($0, f, " ")
 		if (f[2] != last + 1)
 			odd("after line " last)
 		else if (f[3] != line || nf != 3)
@@ -97,11 +87,11 @@ got=$(awk -v line="$LINE" '
 		last = f[2]
 		next
 	}
-	l ~ /^FLOOD-TOTAL / { done = 1 }
-	n && !done && l != "" && l !~ /^HOTPLUG-FAIL/ { odd("not a flood line") }
-	END { printf "%d %d %d %d\n", n, last, bad, kmsg }' "$out.txt")
-# shellcheck disable=SC2086 # four numbers
-set -- $got ? ? ? ?
+	/^FLOOD-TOTAL / { done = 1 }
+	n && !done && $0 != "" && !/^HOTPLUG-FAIL/ { odd("not a flood line") }
+	END { printf "%d %d %d\n", n, last, bad }' "$out.lines")
+# shellcheck disable=SC2086 # three numbers
+set -- $got ? ? ?
 if [ -n "$total" ] && [ "$total" -gt 0 ] && [ "$1 $2 $3" = "$total $total 0" ]; then
 	pass "$p/console"
 else
@@ -116,4 +106,4 @@ else
 fi
 check_footprint "$p" "$fp" start end
 footprint_info "$p" "$fp"
-info "$p-console" "${total:-?} lines, $bytes bytes in ${secs}s (boot included); kernel messages among them: $4; the guest logged ${stalls:-?} RCU stalls, ${lockups:-?} soft lockups and ${irqlimit:-?} times 'too much work for irq' (see the README)"
+info "$p-console" "${total:-?} lines, $bytes bytes in ${secs}s (boot included); kernel messages among them: $kmsgs; the guest logged ${stalls:-?} RCU stalls, ${lockups:-?} soft lockups and ${irqlimit:-?} times 'too much work for irq' (see the README)"
