@@ -313,7 +313,7 @@ serve_waits() {
 	for _sw_l in "$@"; do
 		# A whole line: "...-WAIT 1" must not match "...-WAIT 10".
 		wait_while_running "$_sw_pid" 100000 \
-			grep -qE "^$_sw_pfx-WAIT $_sw_l[[:space:]]*\$" "$_sw_out" ||
+			grep -qE "^$_sw_pfx-WAIT ${_sw_l}[[:space:]]*\$" "$_sw_out" ||
 			return 1
 		_sw_f=$(lkvm_footprint "$_sw_pid" "$_sw_mem") || return 1
 		echo "$_sw_l $_sw_f" >>"$_sw_fp"
