@@ -104,10 +104,15 @@ static void block_stop_signals(void)
 
 int kvm_cmd_run(int argc, char **argv)
 {
-	struct kvm_config cfg;
+	/*
+	 * The machine lives as long as the process, not this frame: the
+	 * detached signal and console threads use it until lkvm has exited,
+	 * and what it points to stays in use (and reachable) until then.
+	 */
+	static struct kvm_config cfg;
+	static struct kvm kvm;
 	struct kernel_file kernel;
 	struct boot_layout boot;
-	struct kvm kvm;
 	uint64_t isize = 0;
 	int ifd = -1, ret, code;
 	uint64_t start_ns = kvm__now_ns();
