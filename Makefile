@@ -23,10 +23,12 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
-	util/read-full.c util/time.c util/input.c \
+	util/read-full.c util/time.c util/input.c util/histogram.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/layout.c \
-	hypercall/smccc.c psci/power.c psci/psci.c
+	hypercall/smccc.c psci/power.c psci/psci.c psci/inject.c \
+	psci/result.c control/proto.c control/evq.c control/server.c \
+	control/socket.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c
