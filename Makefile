@@ -5,6 +5,7 @@
 #   make guests          the freestanding arm64 PSCI test guests
 #   make unit            run the unit tests (also unit-asan, unit-tsan)
 #   make check           install what is missing, build, run every test
+#   make check-long      the same, with the full 1000-cycle hotplug stress
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
 
@@ -28,10 +29,10 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	arm/fdt.c arm/image.c arm/layout.c \
 	hypercall/smccc.c psci/power.c psci/psci.c psci/inject.c \
 	psci/result.c control/proto.c control/evq.c control/server.c \
-	control/socket.c
+	control/socket.c control/format.c
 # KVM glue and the command layer: arm64 only.
-GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
-	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c
+GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
+	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c arm/control.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
@@ -40,7 +41,8 @@ UNIT_LIB_SRCS := tests/unit/main.c tests/unit/lock-seam.c
 # The lock seam (tests/unit/lock-seam.h) sees every pthread_mutex_lock.
 UNIT_LDFLAGS := -Wl,--wrap=pthread_mutex_lock
 
-.PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
+.PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check \
+	check-long demo \
 	format-check clean bench
 .DEFAULT_GOAL := all
 
@@ -74,6 +76,11 @@ $(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
 
+# A misbehaving control-socket client for the scenarios (not part of lkvm).
+$(LKVM_OUT)/ctlpoke: tests/testhost/ctlpoke.c control/proto.c control/socket.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $^
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -81,7 +88,7 @@ FORCE:
 lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
-		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun
+		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun $(BUILD)/arm64/ctlpoke
 
 # Freestanding arm64 test and benchmark guests (cross-built).
 guests:
@@ -124,6 +131,9 @@ unit-tsan: $(BUILD)/tsan/unit-tests
 # --- whole-project jobs -------------------------------------------------
 check:
 	tests/run-all
+
+check-long:
+	LKVM_CHECK_LONG=1 tests/run-all
 
 demo:
 	tools/install-deps

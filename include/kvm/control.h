@@ -29,6 +29,8 @@
 /* Frames a VM takes (requests are small) and a client takes. */
 #define CTL_MAX_REQUEST 4096u
 #define CTL_MAX_MESSAGE (1u << 20)
+/* A VM name as text: 64 characters and the NUL. */
+#define CTL_NAME_MAX_TEXT 65
 
 enum ctl_kind {
 	CTL_REQUEST = 1,

@@ -11,15 +11,37 @@
 #include "kvm/compat-kvm.h"
 #include "kvm/config.h"
 #include "kvm/fdt.h"
+#include "kvm/histogram.h"
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
 #include "kvm/panic-watch.h"
 #include "kvm/power.h"
+#include "kvm/psci-inject.h"
 #include "kvm/psci.h"
 #include "kvm/pvpanic.h"
 #include "kvm/serial.h"
 
 struct kvm;
+struct kvm_control;
+
+/* Exit reasons counted one each; larger ones share the last slot. */
+#define VCPU_STAT_EXITS 64
+
+/*
+ * Counters of one vCPU: written by its own thread only, read by the
+ * control thread (relaxed atomics on both sides).
+ */
+struct vcpu_stats {
+	uint64_t exits[VCPU_STAT_EXITS];
+	uint64_t psci[PSCI_FN_COUNT][PSCI_NR_SLOTS];
+	uint64_t injected[PSCI_FN_COUNT];
+};
+
+/* What a service request reads from a vCPU (lkvm debug). */
+struct vcpu_regs {
+	uint64_t pc, pstate;
+	int err; /* errno of a failed read; 0 */
+};
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -32,6 +54,8 @@ struct kvm_cpu {
 	bool resume_pending; /* powerdown suspend: restart at resume on wake */
 	struct power_boot resume;
 	char err[160]; /* set-up failure, reported by the main thread */
+	struct vcpu_stats stats;
+	struct vcpu_regs regs; /* filled when serving a request */
 };
 
 struct kvm {
@@ -45,7 +69,8 @@ struct kvm {
 	void *ram;
 	uint64_t ram_size;
 
-	unsigned int nr_cpus;
+	unsigned int nr_cpus; /* that exist: --max-cpus */
+	unsigned int nr_enabled; /* enabled at start: --cpus */
 	struct kvm_cpu *cpus;
 	pthread_barrier_t barrier;
 
@@ -67,6 +92,10 @@ struct kvm {
 	struct power_table power;
 	struct hypercall_bus hcall;
 	struct psci psci;
+	struct psci_inject inject;
+	struct histogram cpu_on_latency; /* ns, CPU_ON to first KVM_RUN */
+
+	struct kvm_control *ctl; /* the control socket (arm/control.c) */
 
 	pthread_mutex_t exit_lock;
 	pthread_cond_t exit_cond;
@@ -113,6 +142,7 @@ void gic__finalize(struct kvm *kvm);
 /* arm/kvm-cpu.c */
 void kvm_cpu__setup_all(struct kvm *kvm);
 void kvm_cpu__start_all(struct kvm *kvm);
+void kvm_cpu__kick(struct kvm_cpu *cpu);
 void kvm_cpu__kick_all(struct kvm *kvm);
 void kvm_cpu__stop_all(struct kvm *kvm);
 int kvm_cpu__get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val);
@@ -121,6 +151,16 @@ int kvm_cpu__set_mp_state(struct kvm_cpu *cpu, uint32_t state);
 /* Re-initialise the vCPU and start it at boot->entry with x0 = ctx. */
 int kvm_cpu__reset(struct kvm_cpu *cpu, const struct power_boot *boot);
 void kvm__reboot(struct kvm *kvm);
+
+/* arm/control.c: the control socket (lkvm list/stop/pause/...). */
+/* Before the VM is made: claim the name (dies if it is taken). */
+void kvm__control_open(struct kvm_config *cfg);
+/* Once the vCPUs exist, before they run: serve requests. */
+void kvm__control_start(struct kvm *kvm);
+/* At the end: stop serving, remove the socket. */
+void kvm__control_stop(struct kvm *kvm);
+/* Remove the socket now (async-signal-safe; for _exit paths). */
+void kvm__control_unlink(void);
 
 /* term.c */
 void term__init(struct kvm *kvm);

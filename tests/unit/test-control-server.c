@@ -123,6 +123,17 @@ static bool vm_start(struct test_ctx *t, struct vm *vm,
 	return !t->failed;
 }
 
+/* Connect with a receive timeout: a regression fails, never hangs. */
+static int tconnect(const char *path)
+{
+	struct timeval tv = { .tv_sec = 10 };
+	int fd = ctl__connect(path);
+
+	if (fd >= 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
 static void vm_stop(struct vm *vm)
 {
 	ctl_server__free(vm->srv);
@@ -162,7 +173,7 @@ static bool served(struct vm *vm)
 {
 	struct ctl_msg m;
 	uint8_t *frame = NULL;
-	int fd = ctl__connect(vm->path), ret;
+	int fd = tconnect(vm->path), ret;
 
 	if (fd < 0)
 		return false;
@@ -205,7 +216,7 @@ static void serves_clients(struct test_ctx *t)
 	if (!vm_start(t, &vm, NULL))
 		return;
 	for (i = 0; i < 3; i++)
-		fd[i] = ctl__connect(vm.path);
+		fd[i] = tconnect(vm.path);
 	for (i = 2; i >= 0; i--) {
 		CHECK_EQ(t, call(fd[i], CTL_OP_INFO, &m, &frame), 0);
 		CHECK(t, ctl_msg__find(&m, CTL_T_NAME, &f));
@@ -222,8 +233,17 @@ static void serves_clients(struct test_ctx *t)
 	CHECK_EQ(t, call(fd[0], CTL_OP_INFO, &m, &frame), 0);
 	free(frame);
 	/* Two requests in one write: two replies, in order. */
-	CHECK_EQ(t, send_request(fd[1], 999), 0);
-	CHECK_EQ(t, send_request(fd[1], CTL_OP_INFO), 0);
+	{
+		struct ctl_buf two;
+
+		ctl_buf__init(&two, 4096);
+		ctl_msg__begin(&two, CTL_REQUEST, 999, 0);
+		ctl_msg__end(&two);
+		ctl_msg__begin(&two, CTL_REQUEST, CTL_OP_INFO, 0);
+		ctl_msg__end(&two);
+		CHECK_EQ(t, ctl__send(fd[1], two.data, two.len, 5000), 0);
+		ctl_buf__free(&two);
+	}
 	CHECK_EQ(t, ctl__recv(fd[1], &frame, &m, 5000), 0);
 	CHECK_EQ(t, m.status, -ENOSYS);
 	free(frame);
@@ -246,14 +266,14 @@ static void bad_clients_dropped(struct test_ctx *t)
 		return;
 
 	/* Garbage: an absurd length. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	CHECK_EQ(t, ctl__send(fd, garbage, sizeof(garbage) - 1, 5000), 0);
 	expect_refusal(t, fd, -EMSGSIZE, "longer than");
 	close(fd);
 	CHECK(t, served(&vm));
 
 	/* Oversized: a real header, 5000 bytes announced. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	frame[0] = 0x84;
 	frame[1] = 0x13;
 	frame[4] = CTL_VERSION;
@@ -263,7 +283,7 @@ static void bad_clients_dropped(struct test_ctx *t)
 	close(fd);
 
 	/* Too short to be a header. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	memset(frame, 0, sizeof(frame));
 	frame[0] = 2;
 	CHECK_EQ(t, ctl__send(fd, frame, 6, 5000), 0);
@@ -271,7 +291,7 @@ static void bad_clients_dropped(struct test_ctx *t)
 	close(fd);
 
 	/* Another version. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	frame[0] = CTL_HDR_SIZE - 4;
 	frame[4] = 7;
 	frame[5] = CTL_REQUEST;
@@ -280,13 +300,13 @@ static void bad_clients_dropped(struct test_ctx *t)
 	close(fd);
 
 	/* A reply where a request belongs; a field cut short. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	frame[4] = CTL_VERSION;
 	frame[5] = CTL_REPLY;
 	CHECK_EQ(t, ctl__send(fd, frame, CTL_HDR_SIZE, 5000), 0);
 	expect_refusal(t, fd, -EBADMSG, "expected a request");
 	close(fd);
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	frame[0] = CTL_HDR_SIZE - 4 + 3;
 	frame[5] = CTL_REQUEST;
 	CHECK_EQ(t, ctl__send(fd, frame, CTL_HDR_SIZE + 3, 5000), 0);
@@ -294,7 +314,7 @@ static void bad_clients_dropped(struct test_ctx *t)
 	close(fd);
 
 	/* Truncated: half a request, then gone. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	frame[0] = 40;
 	CHECK_EQ(t, ctl__send(fd, frame, 20, 5000), 0);
 	close(fd);
@@ -315,8 +335,8 @@ static void silent_client(struct test_ctx *t)
 	lim.idle_ms = 300;
 	if (!vm_start(t, &vm, &lim))
 		return;
-	fd = ctl__connect(vm.path);
-	half = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
+	half = tconnect(vm.path);
 	CHECK_EQ(t, ctl__send(half, "\x20\0\0\0\1\1", 6, 5000), 0);
 	CHECK(t, served(&vm));
 	CHECK(t, served(&vm));
@@ -339,9 +359,9 @@ static void too_many_clients(struct test_ctx *t)
 	lim.max_clients = 2;
 	if (!vm_start(t, &vm, &lim))
 		return;
-	a = ctl__connect(vm.path);
-	b = ctl__connect(vm.path);
-	c = ctl__connect(vm.path);
+	a = tconnect(vm.path);
+	b = tconnect(vm.path);
+	c = tconnect(vm.path);
 	expect_refusal(t, c, -EUSERS, "too many clients");
 	close(a);
 	close(b);
@@ -363,12 +383,12 @@ static void gone_mid_reply(struct test_ctx *t)
 		return;
 	vm.big_reply = 120000;
 	for (i = 0; i < 20; i++) {
-		fd = ctl__connect(vm.path);
+		fd = tconnect(vm.path);
 		CHECK_EQ(t, send_request(fd, CTL_OP_STAT), 0);
 		close(fd);
 	}
 	/* And one that reads a little, then leaves. */
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	CHECK_EQ(t, send_request(fd, CTL_OP_STAT), 0);
 	{
 		char buf[100];
@@ -397,8 +417,8 @@ static void watchers(struct test_ctx *t)
 	lim.idle_ms = 200; /* watchers are not idle */
 	if (!vm_start(t, &vm, &lim))
 		return;
-	w1 = ctl__connect(vm.path);
-	w2 = ctl__connect(vm.path);
+	w1 = tconnect(vm.path);
+	w2 = tconnect(vm.path);
 	CHECK_EQ(t, call(w1, CTL_OP_WATCH, &m, &frame), 0);
 	free(frame);
 	CHECK_EQ(t, call(w2, CTL_OP_WATCH, &m, &frame), 0);
@@ -448,7 +468,7 @@ static void watchers(struct test_ctx *t)
 	CHECK_EQ(t, ctl_server__watchers(vm.srv), 1);
 	CHECK(t, seen > 0);
 	while (recv(w2, buf, sizeof(buf), 0) > 0)
-		;
+		; /* then EOF (or the 10 s timeout: a failure above) */
 	/* The end of the VM ends the watch. */
 	vm_stop(&vm);
 	while ((n = recv(w1, buf, sizeof(buf), 0)) > 0)
@@ -467,7 +487,7 @@ static void close_verdict(struct test_ctx *t)
 
 	if (!vm_start(t, &vm, NULL))
 		return;
-	fd = ctl__connect(vm.path);
+	fd = tconnect(vm.path);
 	CHECK_EQ(t, call(fd, CTL_OP_STOP, &m, &frame), 0);
 	free(frame);
 	CHECK_EQ(t, recv(fd, &c, 1, 0), 0);

@@ -118,6 +118,27 @@ static void one_value(struct test_ctx *t)
 	CHECK_EQ(t, s.p99, UINT64_MAX);
 }
 
+/* A percentile is its bucket's middle, exactly (min and max bound it). */
+static void bucket_middle(struct test_ctx *t)
+{
+	struct histogram h;
+	struct hist_summary s;
+	int i;
+
+	hist__init(&h);
+	for (i = 0; i < 100; i++) {
+		hist__record(&h, 1000); /* bucket [992, 1024) */
+		hist__record(&h, 5000); /* bucket [4864, 5120) */
+	}
+	hist__summary(&h, &s);
+	CHECK_EQ(t, hist__bucket_low(hist__bucket(1000)), 992);
+	CHECK_EQ(t, hist__bucket_width(hist__bucket(1000)), 32);
+	CHECK_EQ(t, s.p50, 1008);
+	CHECK_EQ(t, s.p99, 4992);
+	CHECK_EQ(t, s.min, 1000);
+	CHECK_EQ(t, s.max, 5000);
+}
+
 /* A tail: 990 fast calls and 10 slow ones. */
 static void tail(struct test_ctx *t)
 {
@@ -177,4 +198,5 @@ static void concurrent(struct test_ctx *t)
 }
 
 TEST_SUITE(histogram, TEST(buckets_cover_every_value), TEST(empty),
-	   TEST(percentiles), TEST(one_value), TEST(tail), TEST(concurrent));
+	   TEST(percentiles), TEST(bucket_middle), TEST(one_value), TEST(tail),
+	   TEST(concurrent));
