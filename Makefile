@@ -29,10 +29,11 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	arm/fdt.c arm/image.c arm/layout.c \
 	hypercall/smccc.c psci/power.c psci/psci.c psci/inject.c \
 	psci/result.c control/proto.c control/evq.c control/server.c \
-	control/socket.c control/format.c
+	control/socket.c control/format.c control/client.c
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
-	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c arm/control.c
+	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/boot.c arm/psci.c arm/control.c \
+	arm/control-cmds.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)

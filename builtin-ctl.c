@@ -9,7 +9,6 @@
 #include "kvm/psci-inject.h"
 #include "kvm/util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -28,182 +27,13 @@ struct ctl_cmd {
 	int (*run)(const struct ctl_cmd *cmd, int argc, char **argv);
 };
 
-/* ---- talking to a VM ---------------------------------------------------- */
-
-struct vm_conn {
-	const char *name;
-	char path[128];
-	int fd;
-	uint8_t *frame; /* the last reply */
-	struct ctl_msg m;
-};
-
-/* Connect to NAME's socket: 0, or -errno with a one-line reason. */
-static int vm_open(struct vm_conn *c, const char *name, char *err,
-		   size_t errlen)
-{
-	char dir[128];
-
-	memset(c, 0, sizeof(*c));
-	c->name = name;
-	c->fd = -1;
-	if (!ctl__name_valid(name)) {
-		snprintf(err, errlen, "invalid VM name '%s'", name);
-		return -EINVAL;
-	}
-	if (ctl__dir(dir, sizeof(dir)) ||
-	    ctl__sock_path(dir, name, c->path, sizeof(c->path))) {
-		snprintf(
-			err, errlen,
-			"no control socket directory (set HOME or XDG_RUNTIME_DIR)");
-		return -ENOENT;
-	}
-	c->fd = ctl__connect(c->path);
-	if (c->fd >= 0)
-		return 0;
-	if (c->fd == -ENOENT)
-		snprintf(err, errlen, "no VM named '%s'", name);
-	else if (c->fd == -ECONNREFUSED)
-		snprintf(
-			err, errlen,
-			"no VM named '%s' is running (%s was left by one that ended)",
-			name, c->path);
-	else
-		snprintf(err, errlen, "cannot reach VM '%s' at %s: %s", name,
-			 c->path, strerror(-c->fd));
-	return c->fd;
-}
-
-static void vm_close(struct vm_conn *c)
-{
-	free(c->frame);
-	c->frame = NULL;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
-}
-
-/* Send req, take the reply into c->m: 0, or -errno with a reason. */
-static int vm_call(struct vm_conn *c, struct ctl_buf *req, int timeout_ms,
-		   char *err, size_t errlen)
-{
-	struct ctl_field f;
-	char msg[256] = "";
-	int ret;
-
-	free(c->frame);
-	c->frame = NULL;
-	ret = ctl__send(c->fd, req->data, req->len, timeout_ms);
-	/* Even if the VM hung up, it may have said why first. */
-	if (!ret || ret == -EPIPE || ret == -ECONNRESET)
-		ret = ctl__recv(c->fd, &c->frame, &c->m, timeout_ms);
-	if (ret == -ETIMEDOUT)
-		snprintf(err, errlen, "VM '%s' did not answer within %d s",
-			 c->name, timeout_ms / 1000);
-	else if (ret == -ECONNRESET || ret == -EPIPE)
-		snprintf(err, errlen,
-			 "VM '%s' closed the connection (is it ending?)",
-			 c->name);
-	else if (ret == -EPROTONOSUPPORT)
-		snprintf(
-			err, errlen,
-			"VM '%s' speaks another version of the control protocol",
-			c->name);
-	else if (ret)
-		snprintf(err, errlen, "VM '%s': %s", c->name, strerror(-ret));
-	if (ret)
-		return ret;
-	if (c->m.kind != CTL_REPLY) {
-		snprintf(err, errlen, "VM '%s' sent no reply", c->name);
-		return -EBADMSG;
-	}
-	if (!c->m.status)
-		return 0;
-	if (ctl_msg__find(&c->m, CTL_T_MESSAGE, &f))
-		ctl_field__str(&f, msg, sizeof(msg));
-	snprintf(err, errlen, "%s: %s", c->name,
-		 msg[0] ? msg : strerror(-c->m.status));
-	return c->m.status;
-}
-
-/* A request with no fields. */
-static int vm_simple(struct vm_conn *c, uint16_t op, char *err, size_t errlen)
-{
-	struct ctl_buf req;
-	int ret;
-
-	ctl_buf__init(&req, CTL_MAX_REQUEST);
-	ctl_msg__begin(&req, CTL_REQUEST, op, 0);
-	ctl_msg__end(&req);
-	ret = vm_call(c, &req, REPLY_MS, err, errlen);
-	ctl_buf__free(&req);
-	return ret;
-}
-
-/* One VM, one request, or die with the reason. */
-static void vm_simple_or_die(struct vm_conn *c, const char *name, uint16_t op)
+static void vm_simple_or_die(struct ctl_conn *c, const char *name, uint16_t op)
 {
 	char err[400];
 
-	if (vm_open(c, name, err, sizeof(err)) ||
-	    vm_simple(c, op, err, sizeof(err)))
+	if (ctl_conn__open(c, name, err, sizeof(err)) ||
+	    ctl_conn__simple(c, op, REPLY_MS, err, sizeof(err)))
 		die("%s", err);
-}
-
-/* ---- every VM of this user ---------------------------------------------- */
-
-static int by_name(const void *a, const void *b)
-{
-	return strcmp(((const struct ctl_vm_info *)a)->name,
-		      ((const struct ctl_vm_info *)b)->name);
-}
-
-/* The VMs that answer; sockets left by ended VMs are skipped. */
-static struct ctl_vm_info *find_vms(unsigned int *n)
-{
-	struct ctl_vm_info *vms = NULL, *p;
-	char dir[128], name[CTL_NAME_MAX_TEXT], err[400];
-	struct vm_conn c;
-	struct dirent *d;
-	size_t len;
-	DIR *dh;
-
-	*n = 0;
-	if (ctl__dir(dir, sizeof(dir)))
-		return NULL;
-	dh = opendir(dir);
-	if (!dh)
-		return NULL;
-	while ((d = readdir(dh))) {
-		len = strlen(d->d_name);
-		if (len <= strlen(CTL_SUFFIX) ||
-		    len - strlen(CTL_SUFFIX) >= sizeof(name) ||
-		    strcmp(d->d_name + len - strlen(CTL_SUFFIX), CTL_SUFFIX))
-			continue;
-		memcpy(name, d->d_name, len - strlen(CTL_SUFFIX));
-		name[len - strlen(CTL_SUFFIX)] = '\0';
-		if (!ctl__name_valid(name) ||
-		    vm_open(&c, name, err, sizeof(err)))
-			continue;
-		if (vm_simple(&c, CTL_OP_INFO, err, sizeof(err))) {
-			fprintf(stderr, "lkvm: %s\n", err);
-			vm_close(&c);
-			continue;
-		}
-		p = realloc(vms, (*n + 1) * sizeof(*vms));
-		if (!p)
-			die("out of memory");
-		vms = p;
-		ctl_fmt__info(&c.m, &vms[*n]);
-		/* The socket's name is the one to use. */
-		snprintf(vms[*n].name, sizeof(vms[*n].name), "%s", name);
-		(*n)++;
-		vm_close(&c);
-	}
-	closedir(dh);
-	if (vms)
-		qsort(vms, *n, sizeof(*vms), by_name);
-	return vms;
 }
 
 /* ---- option parsing ------------------------------------------------------- */
@@ -359,7 +189,7 @@ static int cmd_list(const struct ctl_cmd *cmd, int argc, char **argv)
 		fputs(cmd->usage, stdout);
 		return 0;
 	}
-	vms = find_vms(&n);
+	vms = ctl__find_vms(&n, REPLY_MS, stderr);
 	ctl_fmt__list(stdout, vms, n, a.json);
 	free(vms);
 	return 0;
@@ -369,13 +199,13 @@ static int cmd_list(const struct ctl_cmd *cmd, int argc, char **argv)
 static int stop_one(const char *name, char *err, size_t errlen)
 {
 	struct ctl_msg m;
-	struct vm_conn c;
+	struct ctl_conn c;
 	uint8_t *frame;
 	int ret;
 
-	ret = vm_open(&c, name, err, errlen);
+	ret = ctl_conn__open(&c, name, err, errlen);
 	if (!ret)
-		ret = vm_simple(&c, CTL_OP_STOP, err, errlen);
+		ret = ctl_conn__simple(&c, CTL_OP_STOP, REPLY_MS, err, errlen);
 	if (!ret) {
 		/* Whatever comes until EOF is not for us. */
 		while (!(ret = ctl__recv(c.fd, &frame, &m, STOP_MS)))
@@ -388,20 +218,20 @@ static int stop_one(const char *name, char *err, size_t errlen)
 		else
 			ret = 0;
 	}
-	vm_close(&c);
+	ctl_conn__close(&c);
 	return ret;
 }
 
 static int simple_one(uint16_t op, const char *name, char *err, size_t errlen)
 {
-	struct vm_conn c;
+	struct ctl_conn c;
 	int ret;
 
 	if (op == CTL_OP_STOP)
 		return stop_one(name, err, errlen);
-	ret = vm_open(&c, name, err, errlen);
+	ret = ctl_conn__open(&c, name, err, errlen);
 	if (!ret)
-		ret = vm_simple(&c, op, err, errlen);
+		ret = ctl_conn__simple(&c, op, REPLY_MS, err, errlen);
 	if (!ret) {
 		struct ctl_field f;
 		char note[256];
@@ -411,7 +241,7 @@ static int simple_one(uint16_t op, const char *name, char *err, size_t errlen)
 			fprintf(stderr, "lkvm: warning: %s: %s\n", name, note);
 		}
 	}
-	vm_close(&c);
+	ctl_conn__close(&c);
 	return ret;
 }
 
@@ -436,7 +266,7 @@ static int cmd_simple(const struct ctl_cmd *cmd, int argc, char **argv)
 			die("%s", err);
 		return 0;
 	}
-	vms = find_vms(&n);
+	vms = ctl__find_vms(&n, REPLY_MS, stderr);
 	for (i = 0; i < n; i++) {
 		/* --all: a VM already in the state asked for is fine. */
 		if ((op == CTL_OP_PAUSE && vms[i].paused) ||
@@ -455,7 +285,7 @@ static int cmd_simple(const struct ctl_cmd *cmd, int argc, char **argv)
 static int cmd_debug(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	struct vm_conn c;
+	struct ctl_conn c;
 	struct ctl_buf req;
 	char err[400];
 	uint8_t key;
@@ -467,29 +297,29 @@ static int cmd_debug(const struct ctl_cmd *cmd, int argc, char **argv)
 	if (!a.sysrq) {
 		vm_simple_or_die(&c, a.name, CTL_OP_DEBUG);
 		ctl_fmt__debug(stdout, a.name, &c.m, a.json);
-		vm_close(&c);
+		ctl_conn__close(&c);
 		return 0;
 	}
 	if (ctl__parse_sysrq(a.sysrq, &key))
 		die("invalid --sysrq '%s': one printable character, such as h, s or c",
 		    a.sysrq);
-	if (vm_open(&c, a.name, err, sizeof(err)))
+	if (ctl_conn__open(&c, a.name, err, sizeof(err)))
 		die("%s", err);
 	ctl_buf__init(&req, CTL_MAX_REQUEST);
 	ctl_msg__begin(&req, CTL_REQUEST, CTL_OP_SYSRQ, 0);
 	ctl_msg__put_int(&req, CTL_T_KEY, key);
 	ctl_msg__end(&req);
-	if (vm_call(&c, &req, REPLY_MS, err, sizeof(err)))
+	if (ctl_conn__call(&c, &req, REPLY_MS, err, sizeof(err)))
 		die("%s", err);
 	ctl_buf__free(&req);
-	vm_close(&c);
+	ctl_conn__close(&c);
 	return 0;
 }
 
 static int cmd_stat(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	struct vm_conn c;
+	struct ctl_conn c;
 
 	if (parse_args(cmd, argc, argv, &a)) {
 		fputs(cmd->usage, stdout);
@@ -497,14 +327,14 @@ static int cmd_stat(const struct ctl_cmd *cmd, int argc, char **argv)
 	}
 	vm_simple_or_die(&c, a.name, CTL_OP_STAT);
 	ctl_fmt__stat(stdout, a.name, &c.m, a.json);
-	vm_close(&c);
+	ctl_conn__close(&c);
 	return 0;
 }
 
 /* Events until the VM ends (or we are interrupted). */
 static int watch(const char *name, bool json)
 {
-	struct vm_conn c;
+	struct ctl_conn c;
 	int ret;
 
 	vm_simple_or_die(&c, name, CTL_OP_WATCH);
@@ -518,7 +348,7 @@ static int watch(const char *name, bool json)
 		if (c.m.kind == CTL_EVENT)
 			ctl_fmt__event(stdout, &c.m, json);
 	}
-	vm_close(&c);
+	ctl_conn__close(&c);
 	if (ret == -ECONNRESET)
 		return 0; /* the VM ended */
 	die("%s: watching: %s", name, strerror(-ret));
@@ -528,7 +358,7 @@ static int cmd_cpu(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	unsigned int idx[256], n, i;
 	struct ctl_args a;
-	struct vm_conn c;
+	struct ctl_conn c;
 	struct ctl_buf req;
 	const char *list;
 	char err[400];
@@ -545,13 +375,13 @@ static int cmd_cpu(const struct ctl_cmd *cmd, int argc, char **argv)
 	if (!list) {
 		vm_simple_or_die(&c, a.name, CTL_OP_CPU);
 		ctl_fmt__cpu(stdout, a.name, &c.m, a.json);
-		vm_close(&c);
+		ctl_conn__close(&c);
 		return 0;
 	}
 	if (ctl__parse_cpu_list(list, idx, ARRAY_SIZE(idx), &n))
 		die("invalid --%s '%s': vCPU indices such as 2 or 2,3,5",
 		    a.enable ? "enable" : "disable", list);
-	if (vm_open(&c, a.name, err, sizeof(err)))
+	if (ctl_conn__open(&c, a.name, err, sizeof(err)))
 		die("%s", err);
 	ctl_buf__init(&req, CTL_MAX_REQUEST);
 	ctl_msg__begin(&req, CTL_REQUEST, CTL_OP_CPU_SET, 0);
@@ -560,10 +390,10 @@ static int cmd_cpu(const struct ctl_cmd *cmd, int argc, char **argv)
 				 idx[i]);
 	if (ctl_msg__end(&req))
 		die("too many vCPUs at once");
-	if (vm_call(&c, &req, REPLY_MS, err, sizeof(err)))
+	if (ctl_conn__call(&c, &req, REPLY_MS, err, sizeof(err)))
 		die("%s", err);
 	ctl_buf__free(&req);
-	vm_close(&c);
+	ctl_conn__close(&c);
 	return 0;
 }
 
@@ -590,7 +420,7 @@ static void put_faults(struct ctl_buf *req, const struct ctl_args *a)
 static int cmd_psci(const struct ctl_cmd *cmd, int argc, char **argv)
 {
 	struct ctl_args a;
-	struct vm_conn c;
+	struct ctl_conn c;
 	struct ctl_buf req;
 	unsigned long ms;
 	char err[400], *end;
@@ -602,7 +432,7 @@ static int cmd_psci(const struct ctl_cmd *cmd, int argc, char **argv)
 	if (!a.nr_fail && !a.delay_on && !a.clear) {
 		vm_simple_or_die(&c, a.name, CTL_OP_PSCI);
 		ctl_fmt__psci(stdout, a.name, &c.m, a.json);
-		vm_close(&c);
+		ctl_conn__close(&c);
 		return 0;
 	}
 	ctl_buf__init(&req, CTL_MAX_REQUEST);
@@ -621,11 +451,11 @@ static int cmd_psci(const struct ctl_cmd *cmd, int argc, char **argv)
 	}
 	if (ctl_msg__end(&req))
 		die("too many --fail");
-	if (vm_open(&c, a.name, err, sizeof(err)) ||
-	    vm_call(&c, &req, REPLY_MS, err, sizeof(err)))
+	if (ctl_conn__open(&c, a.name, err, sizeof(err)) ||
+	    ctl_conn__call(&c, &req, REPLY_MS, err, sizeof(err)))
 		die("%s", err);
 	ctl_buf__free(&req);
-	vm_close(&c);
+	ctl_conn__close(&c);
 	return 0;
 }
 

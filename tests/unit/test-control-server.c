@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "test.h"
 
+#include "kvm/control-cli.h"
 #include "kvm/control-server.h"
 
 #include <errno.h>
@@ -670,7 +671,87 @@ static void event_queue(struct test_ctx *t)
 	ctl_evq__destroy(&q);
 }
 
+/* The client's side: VMs by name under $XDG_RUNTIME_DIR/lkvm. */
+static void client_by_name(struct test_ctx *t)
+{
+	const char *old_xdg = getenv("XDG_RUNTIME_DIR");
+	char top[64] = "/tmp/lkvm-unit-XXXXXX", dir[100], path[128], err[300];
+	struct ctl_server *srv;
+	struct ctl_limits lim;
+	struct ctl_vm_info *vms;
+	struct ctl_conn c, hold;
+	struct vm vm = { 0 };
+	unsigned int n;
+	int fd;
+
+	CHECK(t, mkdtemp(top) != NULL);
+	snprintf(dir, sizeof(dir), "%s/lkvm", top);
+	CHECK_EQ(t, ctl__make_dir(dir, err, sizeof(err)), 0);
+	setenv("XDG_RUNTIME_DIR", top, 1);
+	ctl_server__default_limits(&lim);
+	lim.max_clients = 1;
+	snprintf(path, sizeof(path), "%s/one.sock", dir);
+	srv = ctl_server__new(ctl__listen(path, err, sizeof(err)), &lim,
+			      &vm_ops, &vm);
+	CHECK(t, srv && !ctl_server__start(srv));
+	/* A socket left behind by a VM that died. */
+	snprintf(path, sizeof(path), "%s/dead.sock", dir);
+	close(ctl__listen(path, err, sizeof(err)));
+
+	CHECK_EQ(t, ctl_conn__open(&c, "one", err, sizeof(err)), 0);
+	CHECK_EQ(t, ctl_conn__simple(&c, CTL_OP_INFO, 5000, err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, c.m.op, CTL_OP_INFO);
+	CHECK_EQ(t, ctl_conn__simple(&c, 999, 5000, err, sizeof(err)), -ENOSYS);
+	CHECK_STR(t, err, "one: unknown command");
+	ctl_conn__close(&c);
+
+	CHECK_EQ(t, ctl_conn__open(&c, "nosuch", err, sizeof(err)), -ENOENT);
+	CHECK_STR(t, err, "no VM named 'nosuch'");
+	CHECK_EQ(t, ctl_conn__open(&c, "dead", err, sizeof(err)),
+		 -ECONNREFUSED);
+	CHECK(t, strstr(err, "no VM named 'dead' is running") != NULL);
+	CHECK_EQ(t, ctl_conn__open(&c, "a/b", err, sizeof(err)), -EINVAL);
+
+	/* Refused at once (the one slot is taken): the reason still shows. */
+	CHECK_EQ(t, ctl_conn__open(&hold, "one", err, sizeof(err)), 0);
+	CHECK_EQ(t, ctl_conn__open(&c, "one", err, sizeof(err)), 0);
+	CHECK_EQ(t, ctl_conn__simple(&c, CTL_OP_INFO, 5000, err, sizeof(err)),
+		 -EUSERS);
+	CHECK_STR(t, err, "one: too many clients");
+	ctl_conn__close(&c);
+	ctl_conn__close(&hold);
+
+	/* Every VM that answers; the dead one is skipped. */
+	for (n = 0, fd = 0; fd < 200; fd++) {
+		vms = ctl__find_vms(&n, 5000, NULL);
+		if (n == 1)
+			break;
+		free(vms); /* the slot may not be free yet */
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+	CHECK_EQ(t, n, 1);
+	if (n == 1)
+		CHECK_STR(t, vms[0].name, "one");
+	free(vms);
+	ctl_server__free(srv); /* its socket stays, unanswered */
+	vms = ctl__find_vms(&n, 5000, NULL);
+	CHECK_EQ(t, n, 0);
+	free(vms);
+
+	if (old_xdg)
+		setenv("XDG_RUNTIME_DIR", old_xdg, 1);
+	else
+		unsetenv("XDG_RUNTIME_DIR");
+	snprintf(path, sizeof(path), "%s/one.sock", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/dead.sock", dir);
+	unlink(path);
+	rmdir(dir);
+	rmdir(top);
+}
+
 TEST_SUITE(control_server, TEST(serves_clients), TEST(bad_clients_dropped),
 	   TEST(silent_client), TEST(too_many_clients), TEST(gone_mid_reply),
 	   TEST(watchers), TEST(close_verdict), TEST(names_and_paths),
-	   TEST(socket_lifetime), TEST(event_queue));
+	   TEST(socket_lifetime), TEST(event_queue), TEST(client_by_name));
