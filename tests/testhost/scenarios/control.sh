@@ -2,7 +2,8 @@
 # The control socket: two VMs in `lkvm list`, a name used twice, stale
 # sockets, the socket gone on every way out (stop, poweroff, SIGTERM, an
 # error after it was made), another user refused, clients sending garbage
-# or nothing, and commands against VMs that do not exist or bad arguments.
+# or nothing, commands against VMs that do not exist or bad arguments,
+# --psci-fail at start, and pause/debug with KVM's PSCI.
 # The guests need not finish booting: the socket is up from the start.
 . "${SCENARIO_LIB:-$(dirname "$0")/../scenario-lib.sh}"
 
@@ -78,6 +79,45 @@ dpid=$!
 wait_while_running $dpid 60 "$LKVM" stat "guest-$dpid" >/dev/null 2>&1 &&
 	grep -q "^lkvm: name guest-$dpid, control socket" "$W/dflt.out" &&
 	pass control/default-name || fail control/default-name "no VM guest-$dpid"
+
+# ---- faults armed from the command line; KVM's PSCI --------------------------
+start ctl-f -p "$STAY" --psci-fail CPU_ON=DENIED,count=2 \
+	--psci-fail affinity_info=-6 --psci-delay-on 100
+"$LKVM" psci ctl-f >"$W/psci-f.out" 2>&1
+"$LKVM" psci ctl-f --json >"$W/psci-f.json" 2>&1
+"$LKVM" psci ctl-f --clear --fail CPU_OFF=DISABLED,count=3 &&
+	"$LKVM" psci ctl-f >"$W/psci-f2.out" 2>&1
+if grep -q '^fail CPU_ON *DENIED *the next 2 calls' "$W/psci-f.out" &&
+	grep -q '^fail AFFINITY_INFO *INTERNAL_FAILURE *the next 1 call$' "$W/psci-f.out" &&
+	grep -q '^delay-on 100 ms' "$W/psci-f.out" &&
+	grep -q '"delay_on_ms":100}' "$W/psci-f.json" &&
+	[ "$(cat "$W/psci-f2.out")" = "fail CPU_OFF          DISABLED           the next 3 calls
+no CPU_ON delay" ]; then
+	pass control/psci-fail-at-start
+else
+	fail control/psci-fail-at-start "$(cat "$W"/psci-f*.out | tr '\n' '|')"
+fi
+"$LKVM" stop ctl-f
+wait "$(pid_of ctl-f)"
+# With KVM's PSCI: pause and debug work (the secondary waits inside KVM),
+# the policy and fault injection are refused.
+start ctl-k -c 2 --psci kernel -p "$STAY"
+"$LKVM" pause ctl-k
+rc=$?
+"$LKVM" debug ctl-k >"$W/debug-k.out" 2>&1
+rcd=$?
+"$LKVM" resume ctl-k
+rc2=$?
+one_line_error control/kernel-psci-no-policy "KVM's PSCI" "$LKVM" cpu ctl-k --disable 1
+one_line_error control/kernel-psci-no-faults "KVM's PSCI" "$LKVM" psci ctl-k --fail CPU_ON=DENIED
+if [ "$rc$rcd$rc2" = 000 ] && grep -q 'paused, PSCI in KVM' "$W/debug-k.out" &&
+	[ "$(grep -c '^[01] .* EL1h' "$W/debug-k.out")" = 2 ]; then
+	pass control/kernel-psci-pause-debug
+else
+	fail control/kernel-psci-pause-debug "pause $rc, debug $rcd, resume $rc2: $(tr '\n' '|' <"$W/debug-k.out")"
+fi
+"$LKVM" stop ctl-k
+wait "$(pid_of ctl-k)"
 
 # ---- clients that misbehave: the VM and the others go on ------------------
 sock=$DIR/ctl-a.sock
@@ -207,13 +247,14 @@ rc=$?
 [ "$rc" = 1 ] && grep -q '/nonexistent does not exist' "$W/err.err" &&
 	[ ! -e "$DIR/ctl-err.sock" ] && pass control/gone-after-error ||
 	fail control/gone-after-error "exit $rc, $(cat "$W/err.err"), $(ls "$DIR")"
-# --all.
+# --all; a stop while paused.
 start ctl-c -p "$STAY"
 "$LKVM" pause --all
 rc=$?
 "$LKVM" list >"$W/list3.out" 2>&1
 "$LKVM" resume --all
 rc2=$?
+"$LKVM" pause ctl-c
 "$LKVM" stop --all
 rc3=$?
 wait "$(pid_of ctl-a)"
