@@ -8,7 +8,8 @@
 #                        the same under UBSan (trapping, static) and under
 #                        ASan+UBSan (dynamic), in build/arm64-{ubsan,asan}
 #   make check           install what is missing, build, run every test
-#   make check-long      the long stress runs (reboots, resets, a flood)
+#   make check-long      the long stress runs (reboots, resets, a flood,
+#                        1000 hotplug cycles)
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
 #   make fuzz            every fuzzer, FUZZ_TIME (300) seconds each
@@ -32,15 +33,18 @@ VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c util/disk.c \
-	util/decompress.c util/cpulist.c \
+	util/decompress.c util/cpulist.c util/histogram.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c arm/cpu-features.c \
-	hypercall/smccc.c psci/power.c psci/psci.c \
+	hypercall/smccc.c psci/power.c psci/psci.c psci/inject.c \
+	psci/result.c control/proto.c control/evq.c control/server.c \
+	control/socket.c control/format.c control/client.c \
 	$(VIRTIO_SRCS)
 # KVM glue and the command layer: arm64 only.
-GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
+GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
-	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c
+	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
+	arm/control.c arm/control-cmds.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
@@ -127,6 +131,11 @@ $(LKVM_OUT)/featprobe.cpio.gz: $(LKVM_OUT)/featprobe
 		cpio -o -H newc -R 0:0 --quiet | gzip -9n) > $@.tmp
 	rm -rf $@.d && mv -f $@.tmp $@
 
+# A misbehaving control-socket client for the scenarios (not part of lkvm).
+$(LKVM_OUT)/ctlpoke: tests/testhost/ctlpoke.c control/proto.c control/socket.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $^
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -135,7 +144,7 @@ lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
-		$(BUILD)/arm64/featprobe.cpio.gz
+		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke
 
 # The sanitized lkvm and a canary that makes one report on purpose, so the
 # test host run shows that a report is caught (tests/testhost/run-sanitized).

@@ -88,6 +88,7 @@ static void *signal_thread(void *arg)
 	while (sigwait(&set, &sig))
 		;
 	term__restore();
+	kvm__control_unlink();
 	_exit(128 + sig);
 }
 
@@ -146,6 +147,7 @@ int kvm_cmd_run(int argc, char **argv)
 		    (unsigned long long)(cfg.ram_size / SZ_1M));
 
 	block_stop_signals();
+	kvm__control_open(&cfg);
 	kvm__init(&kvm, &cfg);
 	virtio__open_disks(&kvm);
 	kvm.start_ns = start_ns;
@@ -165,6 +167,9 @@ int kvm_cmd_run(int argc, char **argv)
 	virtio__setup_devices(&kvm);
 	kvm__start_psci(&kvm);
 	kvm__load_boot(&kvm);
+	if (kvm.nr_enabled < kvm.nr_cpus)
+		pr_info("vCPUs %u-%u start disabled (--max-cpus %u)",
+			kvm.nr_enabled, kvm.nr_cpus - 1, kvm.nr_cpus);
 	pr_info("%u vCPUs, %llu MiB, PSCI in %s, kernel at 0x%llx, DTB at 0x%llx, cmdline \"%s\"",
 		kvm.nr_cpus, (unsigned long long)(kvm.ram_size / SZ_1M),
 		kvm.psci_user ? "lkvm" : "KVM",
@@ -175,6 +180,7 @@ int kvm_cmd_run(int argc, char **argv)
 		die("cannot start the signal thread");
 	pthread_detach(sig_thread);
 	term__init(&kvm);
+	kvm__control_start(&kvm);
 	kvm_cpu__start_all(&kvm);
 
 	while (kvm__wait_event(&kvm, &code) == KVM_EVENT_RESET)
@@ -182,6 +188,7 @@ int kvm_cmd_run(int argc, char **argv)
 	kvm_cpu__stop_all(&kvm);
 	/* No vCPU runs: each device completes its request and flushes. */
 	vdev__exit_all(&kvm);
+	kvm__control_stop(&kvm);
 	fflush(stdout);
 	term__restore();
 	return code;
