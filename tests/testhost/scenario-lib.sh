@@ -279,6 +279,75 @@ run_lkvm_as_nobody() {
 		su -s /bin/sh nobody -c "exec $(sq_args "$LKVM" "$@")"
 }
 
+# ---- guests driven from outside (hotplug.sh, control.sh) ----------------
+# The default guest without lkvm_cmd runs a shell on its console; these
+# feed it commands through a FIFO and read the answers from lkvm's stdout.
+
+# guest_start NAME FD TIMEOUT ARGS...: $LKVM run --name NAME ARGS in the
+# background, its stdin a FIFO held open here on file descriptor FD (a
+# digit 3-9), stdout in $W/NAME.out, stderr in $W/NAME.err; GUEST_PID is
+# its pid. Waits up to TIMEOUT s for the guest's shell, then turns off its
+# echo, prompt and console kernel messages. Returns 0 when the shell
+# answers.
+guest_start() {
+	_gs_name=$1 _gs_fd=$2 _gs_t=$3
+	shift 3
+	rm -f "$W/$_gs_name.in"
+	mkfifo "$W/$_gs_name.in"
+	: >"$W/$_gs_name.out"
+	"$LKVM" run --name "$_gs_name" "$@" <"$W/$_gs_name.in" \
+		>"$W/$_gs_name.out" 2>"$W/$_gs_name.err" &
+	GUEST_PID=$!
+	eval "exec $_gs_fd>\"\$W/\$_gs_name.in\""
+	wait_while_running "$GUEST_PID" "$_gs_t" \
+		grep -q 'busybox shell' "$W/$_gs_name.out" || return 1
+	gsh "$_gs_fd" "$_gs_name" 'stty -echo; PS1=; PS2=; dmesg -n 1' 60
+}
+
+_gsh_seq=0
+# gsh FD NAME CMD [TIMEOUT]: run CMD in NAME's guest shell (fed on FD) and
+# wait up to TIMEOUT (default 120) s for it to finish. Returns CMD's
+# status, or 124 when it did not finish. CMD prints what the caller wants
+# as TAG=value lines (see gval).
+gsh() {
+	_gsh_seq=$((_gsh_seq + 1))
+	_gsh_mark="GSH-END-$_gsh_seq"
+	printf '%s\necho "%s rc=$?"\n' "$3" "$_gsh_mark" >&"$1"
+	_gsh_i=0
+	while ! grep -q "^$_gsh_mark rc=[0-9]" "$W/$2.out"; do
+		if [ "$_gsh_i" -ge $((${4:-120} * 5)) ]; then
+			echo "gsh: no $_gsh_mark from $2 after ${4:-120} s"
+			show_tail "$W/$2.out" 25
+			return 124
+		fi
+		sleep 0.2 2>/dev/null || sleep 1
+		_gsh_i=$((_gsh_i + 1))
+	done
+	return "$(tr -d '\r' <"$W/$2.out" |
+		sed -n "s/^$_gsh_mark rc=\([0-9]*\).*/\1/p" | tail -n 1)"
+}
+
+# gval NAME TAG: the last TAG=value line of NAME's console, the value.
+gval() {
+	tr -d '\r' <"$W/$1.out" | sed -n "s/^$2=//p" | tail -n 1
+}
+
+# guest_end FD PID: close the console FIFO; wait up to 60 s for lkvm to
+# exit (SIGTERM, then SIGKILL). Returns its exit status (124: killed).
+guest_end() {
+	eval "exec $1>&-"
+	_ge_i=0
+	while [ "$_ge_i" -lt 60 ] && running "$2"; do
+		sleep 1
+		_ge_i=$((_ge_i + 1))
+	done
+	if running "$2"; then
+		stop_lkvm "$2"
+		return 124
+	fi
+	wait "$2"
+}
+
 # ---- the guest CPU's features (cpu-features.sh, scenarios-mte/) -------
 
 # featprobe_initrd OUT: the default guest initramfs with a second archive
@@ -434,71 +503,4 @@ kmsg_unsplice() {
 				print carry >out
 			print n + 0
 		}' "$1"
-# ---- guests driven from outside (hotplug.sh, control.sh) ----------------
-# The default guest without lkvm_cmd runs a shell on its console; these
-# feed it commands through a FIFO and read the answers from lkvm's stdout.
-
-# guest_start NAME FD TIMEOUT ARGS...: $LKVM run --name NAME ARGS in the
-# background, its stdin a FIFO held open here on file descriptor FD (a
-# digit 3-9), stdout in $W/NAME.out, stderr in $W/NAME.err; GUEST_PID is
-# its pid. Waits up to TIMEOUT s for the guest's shell, then turns off its
-# echo, prompt and console kernel messages. Returns 0 when the shell
-# answers.
-guest_start() {
-	_gs_name=$1 _gs_fd=$2 _gs_t=$3
-	shift 3
-	rm -f "$W/$_gs_name.in"
-	mkfifo "$W/$_gs_name.in"
-	: >"$W/$_gs_name.out"
-	"$LKVM" run --name "$_gs_name" "$@" <"$W/$_gs_name.in" \
-		>"$W/$_gs_name.out" 2>"$W/$_gs_name.err" &
-	GUEST_PID=$!
-	eval "exec $_gs_fd>\"\$W/\$_gs_name.in\""
-	wait_while_running "$GUEST_PID" "$_gs_t" \
-		grep -q 'busybox shell' "$W/$_gs_name.out" || return 1
-	gsh "$_gs_fd" "$_gs_name" 'stty -echo; PS1=; PS2=; dmesg -n 1' 60
-}
-
-_gsh_seq=0
-# gsh FD NAME CMD [TIMEOUT]: run CMD in NAME's guest shell (fed on FD) and
-# wait up to TIMEOUT (default 120) s for it to finish. Returns CMD's
-# status, or 124 when it did not finish. CMD prints what the caller wants
-# as TAG=value lines (see gval).
-gsh() {
-	_gsh_seq=$((_gsh_seq + 1))
-	_gsh_mark="GSH-END-$_gsh_seq"
-	printf '%s\necho "%s rc=$?"\n' "$3" "$_gsh_mark" >&"$1"
-	_gsh_i=0
-	while ! grep -q "^$_gsh_mark rc=[0-9]" "$W/$2.out"; do
-		if [ "$_gsh_i" -ge $((${4:-120} * 5)) ]; then
-			echo "gsh: no $_gsh_mark from $2 after ${4:-120} s"
-			show_tail "$W/$2.out" 25
-			return 124
-		fi
-		sleep 0.2 2>/dev/null || sleep 1
-		_gsh_i=$((_gsh_i + 1))
-	done
-	return "$(tr -d '\r' <"$W/$2.out" |
-		sed -n "s/^$_gsh_mark rc=\([0-9]*\).*/\1/p" | tail -n 1)"
-}
-
-# gval NAME TAG: the last TAG=value line of NAME's console, the value.
-gval() {
-	tr -d '\r' <"$W/$1.out" | sed -n "s/^$2=//p" | tail -n 1
-}
-
-# guest_end FD PID: close the console FIFO; wait up to 60 s for lkvm to
-# exit (SIGTERM, then SIGKILL). Returns its exit status (124: killed).
-guest_end() {
-	eval "exec $1>&-"
-	_ge_i=0
-	while [ "$_ge_i" -lt 60 ] && running "$2"; do
-		sleep 1
-		_ge_i=$((_ge_i + 1))
-	done
-	if running "$2"; then
-		stop_lkvm "$2"
-		return 124
-	fi
-	wait "$2"
 }
