@@ -147,8 +147,9 @@ int kvm_cmd_run(int argc, char **argv)
 		    (unsigned long long)(cfg.ram_size / SZ_1M));
 
 	block_stop_signals();
-	kvm__control_open(&cfg);
 	kvm__init(&kvm, &cfg);
+	/* After /dev/kvm: a user without KVM hears of that first. */
+	kvm__control_open(&cfg);
 	virtio__open_disks(&kvm);
 	kvm.start_ns = start_ns;
 	kvm.boot = boot;
