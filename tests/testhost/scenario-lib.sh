@@ -434,6 +434,8 @@ kmsg_unsplice() {
 				print carry >out
 			print n + 0
 		}' "$1"
+}
+
 # ---- guests driven from outside (hotplug.sh, control.sh) ----------------
 # The default guest without lkvm_cmd runs a shell on its console; these
 # feed it commands through a FIFO and read the answers from lkvm's stdout.
