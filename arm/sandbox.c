@@ -230,6 +230,7 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 	char buf[200];
 	size_t n = 0;
 	int nr = si->si_syscall;
+	pid_t tid;
 
 	(void)sig;
 	(void)uctx;
@@ -253,15 +254,19 @@ static void on_sigsys(int sig, siginfo_t *si, void *uctx)
 	if (write(STDERR_FILENO, buf, n) < 0)
 		n = 0;
 	term__restore();
-	/* Only these two may unlink; the others leave it to the signal one. */
-	if (my_kind == SANDBOX_MAIN || my_kind == SANDBOX_SIGNAL ||
-	    !signal_tid) {
-		if (my_kind == SANDBOX_MAIN || my_kind == SANDBOX_SIGNAL)
-			kvm__control_unlink();
+	/* Only these two may unlink: the others leave it to the signal one. */
+	if (my_kind == SANDBOX_MAIN || my_kind == SANDBOX_SIGNAL) {
+		kvm__control_unlink();
 		_exit(SANDBOX_EXIT_STATUS);
 	}
+	/*
+	 * An I/O thread can fail before the signal thread exists: that one
+	 * then ends lkvm as it starts (sandbox__enter() looks at killed).
+	 */
 	__atomic_store_n(&killed, 1, __ATOMIC_SEQ_CST);
-	syscall(SYS_tgkill, getpid(), signal_tid, SIGTERM);
+	tid = __atomic_load_n(&signal_tid, __ATOMIC_SEQ_CST);
+	if (tid)
+		syscall(SYS_tgkill, getpid(), tid, SIGTERM);
 	wait_forever();
 }
 
@@ -372,12 +377,14 @@ static void load(enum sandbox_kind kind)
 	}
 }
 
-/* The self-test hook: a call no list allows, from a confined thread. */
+/* The test hook: a call no list allows, from a freshly confined thread. */
 static void selftest(enum sandbox_kind kind, int index)
 {
 	int fd;
 
+	/* The first thread of the kind; of the vCPUs, vCPU 0. */
 	if (selftest_kind != (int)kind ||
+	    (kind == SANDBOX_VCPU && index != 0) ||
 	    __atomic_exchange_n(&selftest_done, 1, __ATOMIC_SEQ_CST))
 		return;
 	pr_info("seccomp self-test: thread %s %d calls socket()",
@@ -393,10 +400,12 @@ void sandbox__enter(enum sandbox_kind kind, int index)
 {
 	my_kind = (int)kind;
 	my_index = index;
-	if (kind == SANDBOX_SIGNAL)
-		signal_tid = gettid();
 	if (enabled)
 		load(kind);
+	if (kind == SANDBOX_SIGNAL) {
+		__atomic_store_n(&signal_tid, gettid(), __ATOMIC_SEQ_CST);
+		sandbox__check_killed();
+	}
 	selftest(kind, index);
 }
 
