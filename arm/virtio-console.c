@@ -322,7 +322,8 @@ static void con_reboot(void *opaque)
 
 static void setup_winch(void)
 {
-	struct sigaction sa = { .sa_handler = on_winch, .sa_flags = SA_RESTART };
+	struct sigaction sa = { .sa_handler = on_winch,
+				.sa_flags = SA_RESTART };
 
 	sigemptyset(&sa.sa_mask);
 	if (sigaction(SIGWINCH, &sa, NULL))

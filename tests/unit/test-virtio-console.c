@@ -14,6 +14,7 @@
 #include <linux/virtio_ring.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define W VRING_DESC_F_WRITE
 #define N VRING_DESC_F_NEXT
@@ -489,7 +490,16 @@ static void config_size(struct test_ctx *t)
 struct feeder {
 	struct virtio_console *con;
 	size_t n;
+	bool stop; /* atomic: the worker gave up */
 };
+
+static time_t mono_sec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
 
 /* An input thread typing n bytes, waiting for room as term.c does. */
 static void *feed(void *arg)
@@ -503,6 +513,8 @@ static void *feed(void *arg)
 		for (i = 0; i < k; i++)
 			buf[i] = (uint8_t)((sent + i) % 251);
 		for (i = 0; i < k;) {
+			if (__atomic_load_n(&f->stop, __ATOMIC_RELAXED))
+				return NULL;
 			i += virtio_console__receive(f->con, buf + i, k - i);
 			if (i < k)
 				virtio_console__wait_room(f->con, 10);
@@ -522,7 +534,7 @@ static void threaded_input(struct test_ctx *t)
 	uint16_t i;
 	uint8_t *b;
 	bool bad = false;
-	int spins = 0;
+	time_t end;
 
 	if (!rig_init(t, &r, false, 0))
 		return;
@@ -536,7 +548,9 @@ static void threaded_input(struct test_ctx *t)
 		rig_exit(&r);
 		return;
 	}
-	while (got < f.n && spins++ < 10000000) {
+	/* A generous limit: a broken device fails here instead of hanging. */
+	end = mono_sec() + 60;
+	while (got < f.n && mono_sec() < end) {
 		deliver(&r);
 		while (vd_get_used(&r.rx, &id, &len)) {
 			b = fake_mem__host(&r.fm, RX_BUF + 0x100 * id);
@@ -546,6 +560,7 @@ static void threaded_input(struct test_ctx *t)
 			vd_publish(&r.rx, (uint16_t)id);
 		}
 	}
+	__atomic_store_n(&f.stop, true, __ATOMIC_RELAXED);
 	pthread_join(th, NULL);
 	CHECK_EQ(t, got, f.n);
 	CHECK(t, !bad);
