@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "kvm/control-server.h"
+#include "kvm/psci-inject.h"
 #include "kvm/run-options.h"
 #include "kvm/cpulist.h"
 #include "kvm/util.h"
@@ -32,6 +34,10 @@ enum {
 	OPT_VCPU_AFFINITY,
 	OPT_CNTFRQ,
 	OPT_RNG,
+	OPT_MAX_CPUS,
+	OPT_PSCI_FAIL,
+	OPT_PSCI_DELAY_ON,
+	OPT_SANDBOX,
 };
 
 static const struct option run_long_opts[] = {
@@ -64,6 +70,10 @@ static const struct option run_long_opts[] = {
 	{ "no-pvtime", no_argument, NULL, OPT_NO_PVTIME },
 	{ "vcpu-affinity", required_argument, NULL, OPT_VCPU_AFFINITY },
 	{ "override-bad-firmware-cntfrq", required_argument, NULL, OPT_CNTFRQ },
+	{ "max-cpus", required_argument, NULL, OPT_MAX_CPUS },
+	{ "psci-fail", required_argument, NULL, OPT_PSCI_FAIL },
+	{ "psci-delay-on", required_argument, NULL, OPT_PSCI_DELAY_ON },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -78,7 +88,12 @@ void run_options__usage(FILE *out)
 	      "  -m, --mem SIZE        guest RAM; MiB, or with a K/M/G/T suffix;\n"
 	      "                        4M at least, the host's RAM at most\n"
 	      "                        (default: 64M x (cpus + 3))\n"
-	      "      --name NAME       guest name (default: guest-<pid>)\n"
+	      "      --max-cpus M      vCPUs that exist (default: --cpus); those\n"
+	      "                        from --cpus up start disabled, for\n"
+	      "                        'lkvm cpu NAME --enable' (hotplug)\n"
+	      "      --name NAME       guest name for 'lkvm list/stop/...':\n"
+	      "                        1-64 of A-Z a-z 0-9 . _ + - (default:\n"
+	      "                        guest-<pid>)\n"
 	      "      --console C       the guest's console: serial (default;\n"
 	      "                        the 16550A UART, ttyS0) or virtio\n"
 	      "                        (virtio-console, hvc0; the UART stays\n"
@@ -86,6 +101,9 @@ void run_options__usage(FILE *out)
 	      "      --nodefaults      no default kernel parameters\n"
 	      "      --dev PATH        KVM device (default: /dev/kvm)\n"
 	      "      --loglevel L      error | warning | info | debug\n"
+	      "      --sandbox on|off  on (default): each lkvm thread may make\n"
+	      "                        only the system calls it needs\n"
+	      "                        (seccomp); off: for debugging\n"
 	      "\n"
 	      "Kernel:\n"
 	      "  -k, --kernel FILE     the kernel: an arm64 Linux Image, a gzip\n"
@@ -139,6 +157,12 @@ void run_options__usage(FILE *out)
 	      "      --reboot A        reboot (default): reboot in place on\n"
 	      "                        guest reset; exit: lkvm exits 0\n"
 	      "      --debug-psci      trace every PSCI call on stderr\n"
+	      "      --psci-fail FUNC=CODE[,count=K]\n"
+	      "                        answer the next K (default 1) calls of\n"
+	      "                        FUNC with the error CODE (repeatable)\n"
+	      "      --psci-delay-on MS\n"
+	      "                        keep each CPU_ON target ON_PENDING for\n"
+	      "                        MS milliseconds before it starts\n"
 	      "\n"
 	      "Guest panics (lkvm then exits 1):\n"
 	      "  A panic the guest reports on its pvpanic device always stops\n"
@@ -159,6 +183,7 @@ void run_options__defaults(struct kvm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->nr_cpus = -1;
+	cfg->max_cpus = -1;
 	cfg->dev = "/dev/kvm";
 	cfg->irqchip = IRQCHIP_AUTO;
 	cfg->loglevel = LOG_WARNING;
@@ -270,6 +295,37 @@ static int parse_digits(const char *arg, unsigned long long max,
 	return 0;
 }
 
+static int parse_ms(const char *arg, uint32_t *out)
+{
+	unsigned long long v;
+
+	if (parse_digits(arg, PSCI_INJECT_MAX_DELAY_MS, &v))
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A later --psci-fail for the same function replaces the earlier one. */
+static int add_psci_fault(struct kvm_config *cfg, const char *arg, char *err,
+			  size_t errlen)
+{
+	struct psci_fault_spec f;
+	char why[200];
+	unsigned int i;
+
+	if (psci_inject__parse(arg, &f.fn, &f.code, &f.count, why, sizeof(why)))
+		return fail(err, errlen, "invalid --psci-fail: %s", why);
+	for (i = 0; i < cfg->nr_psci_faults; i++)
+		if (cfg->psci_faults[i].fn == f.fn)
+			break;
+	if (i == MAX_PSCI_FAULTS)
+		return fail(err, errlen, "too many --psci-fail");
+	cfg->psci_faults[i] = f;
+	if (i == cfg->nr_psci_faults)
+		cfg->nr_psci_faults++;
+	return 0;
+}
+
 static int parse_choice(const char *arg, const char *const *names, int nr)
 {
 	int i;
@@ -285,6 +341,7 @@ static const char *const psci_names[] = { "user", "kernel" };
 static const char *const conduit_names[] = { "hvc", "smc" };
 static const char *const reboot_names[] = { "reboot", "exit" };
 static const char *const console_names[] = { "serial", "virtio" };
+static const char *const sandbox_names[] = { "on", "off" };
 static const char *const loglevel_names[] = { "error", "warning", "info",
 					      "debug" };
 
@@ -345,9 +402,28 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		cfg->rng = true;
 		break;
 	case OPT_NAME:
-		if (!*arg || strchr(arg, '/'))
-			return fail(err, errlen, "invalid --name '%s'", arg);
+		if (!ctl__name_valid(arg))
+			return fail(
+				err, errlen,
+				"invalid --name '%s': 1 to %d of A-Z a-z 0-9 . _ + -, not starting with . or -",
+				arg, CTL_NAME_MAX);
 		cfg->name = arg;
+		break;
+	case OPT_MAX_CPUS:
+		if (parse_cpus(arg, &cfg->max_cpus))
+			return fail(
+				err, errlen,
+				"invalid --max-cpus '%s': need a number from 1 to %d, in digits only",
+				arg, RUN_MAX_CPUS);
+		break;
+	case OPT_PSCI_FAIL:
+		return add_psci_fault(cfg, arg, err, errlen);
+	case OPT_PSCI_DELAY_ON:
+		if (parse_ms(arg, &cfg->psci_delay_on_ms))
+			return fail(
+				err, errlen,
+				"invalid --psci-delay-on '%s': need milliseconds from 0 to %u",
+				arg, PSCI_INJECT_MAX_DELAY_MS);
 		break;
 	case OPT_CONSOLE:
 		v = parse_choice(arg, console_names, ARRAY_SIZE(console_names));
@@ -408,6 +484,13 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 				    "invalid --reboot '%s': reboot or exit",
 				    arg);
 		cfg->reboot = (enum reboot_action)v;
+		break;
+	case OPT_SANDBOX:
+		v = parse_choice(arg, sandbox_names, ARRAY_SIZE(sandbox_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --sandbox '%s': on or off", arg);
+		cfg->no_sandbox = v == 1;
 		break;
 	case OPT_DEBUG_PSCI:
 		cfg->debug_psci = true;
@@ -507,6 +590,25 @@ char *run_options__bootargs(const struct kvm_config *cfg)
 	return s;
 }
 
+/* What only lkvm's own PSCI can do. */
+static int check_hotplug(const struct kvm_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->max_cpus >= 0 && cfg->nr_cpus > cfg->max_cpus)
+		return fail(err, errlen, "--max-cpus %d is below --cpus %d",
+			    cfg->max_cpus, cfg->nr_cpus);
+	if (cfg->psci != PSCI_MODE_KERNEL)
+		return 0;
+	if (cfg->max_cpus >= 0 &&
+	    (cfg->nr_cpus < 0 || cfg->max_cpus > cfg->nr_cpus))
+		return fail(
+			err, errlen,
+			"--max-cpus needs --psci user: with KVM's PSCI the guest can start any vCPU");
+	if (cfg->nr_psci_faults || cfg->psci_delay_on_ms)
+		return fail(err, errlen,
+			    "--psci-fail and --psci-delay-on need --psci user");
+	return 0;
+}
+
 static const char *opt_name(int opt, char *buf, size_t len)
 {
 	const struct option *o;
@@ -571,16 +673,25 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
 		return fail(
 			err, errlen,
 			"--sve-max-vl and --disable-sve contradict each other");
+	ret = check_hotplug(cfg, err, errlen);
+	if (ret)
+		return ret;
 	return check_params(cfg, err, errlen);
 }
 
 int run_options__finalize(struct kvm_config *cfg, int host_cpus,
 			  uint64_t host_ram, char *err, size_t errlen)
 {
-	if (cfg->nr_cpus < 0)
+	if (cfg->nr_cpus < 0) {
 		cfg->nr_cpus = host_cpus > 0 ? host_cpus : 1;
+		/* Only --max-cpus given: as many of them as the host has. */
+		if (cfg->max_cpus > 0 && cfg->nr_cpus > cfg->max_cpus)
+			cfg->nr_cpus = cfg->max_cpus;
+	}
 	if (cfg->nr_cpus > RUN_MAX_CPUS)
 		cfg->nr_cpus = RUN_MAX_CPUS;
+	if (cfg->max_cpus < 0)
+		cfg->max_cpus = cfg->nr_cpus;
 	if (!cfg->ram_size) {
 		cfg->ram_size = 64 * SZ_1M * (uint64_t)(cfg->nr_cpus + 3);
 		/* The default is a guess: never more than the host has. */

@@ -5,6 +5,7 @@
  * out (normal exit, die(), fatal signals). Ctrl-A x quits lkvm.
  */
 #include "kvm/kvm.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 #include "kvm/virtio-console.h"
 #include "kvm/virtio-kvm.h"
@@ -32,6 +33,7 @@ void term__restore(void)
 static void fatal_signal(int sig)
 {
 	term__restore();
+	kvm__control_unlink();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -50,7 +52,9 @@ static void raw_mode(void)
 	termios_saved = 1;
 	atexit(term__restore);
 	for (i = 0; i < ARRAY_SIZE(fatal); i++)
-		signal(fatal[i], fatal_signal);
+		/* The sandbox's SIGSYS handler restores the terminal too. */
+		if (fatal[i] != SIGSYS || !sandbox__enabled())
+			signal(fatal[i], fatal_signal);
 
 	raw = saved_termios;
 	cfmakeraw(&raw);
@@ -177,6 +181,7 @@ static void *input_thread(void *arg)
 	ssize_t n;
 
 	pthread_setname_np(pthread_self(), "lkvm-input");
+	sandbox__enter(SANDBOX_CONSOLE, -1);
 	for (;;) {
 		queued = flush_queued(in);
 		if (eof && !queued)

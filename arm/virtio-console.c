@@ -8,6 +8,7 @@
  * a blocked write.
  */
 #include "kvm/kvm.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 #include "kvm/virtio-console.h"
 #include "kvm/virtio-kvm.h"
@@ -93,6 +94,7 @@ static void *writer_thread(void *arg)
 	size_t n;
 
 	pthread_setname_np(pthread_self(), "lkvm-hvc-out");
+	sandbox__enter(SANDBOX_CONSOLE, -1);
 	for (;;) {
 		pthread_mutex_lock(&v->lock);
 		while (!v->len)
