@@ -35,7 +35,7 @@ fi
 # line does not count.
 # shellcheck disable=SC2016,SC2086 # guest shell; GA is a word list
 if tty_run vcon-shell 0 -w 'lkvm-guest:/# ' \
-	-s 'echo TYPED-$((6*7)) on $(tty)\r' -w TYPED-42 \
+	-s 'echo TYPED-$((6*7)) on $(tty) size $(stty size)\r' -w TYPED-42 \
 	-s 'poweroff -f\r' -- "$LKVM" run $GA --loglevel info; then
 	o=$W/vcon-shell.out.txt
 	if grep -q '^TYPED-42 on /dev/hvc0' "$o"; then
@@ -43,6 +43,13 @@ if tty_run vcon-shell 0 -w 'lkvm-guest:/# ' \
 	else
 		fail vcon/shell "no 'TYPED-42 on /dev/hvc0' line"
 		show_tail "$o"
+	fi
+	# ptyrun's terminal is 37 x 101: hvc0 has that size too
+	# (VIRTIO_CONSOLE_F_SIZE).
+	if grep -q '^TYPED-42 on /dev/hvc0 size 37 101$' "$o"; then
+		pass vcon/size
+	else
+		fail vcon/size "want 'size 37 101': $(grep '^TYPED-42' "$o")"
 	fi
 	# The kernel's first lines come before hvc0 exists: only earlycon on
 	# the UART can print them. hvc0 gets no replay of them (a boot console
