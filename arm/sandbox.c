@@ -108,11 +108,21 @@ static const int io_calls[] = {
 	SCMP_SYS(getrandom), /* virtio-rng */
 };
 
+static const struct ioctl_rule io_ioctls[] = {
+	{ KVM_IRQ_LINE, -1 }, /* where there is no irqfd */
+	/* The virtio console's terminal size (arm/virtio-console.c). */
+	{ TIOCGWINSZ, STDOUT_FILENO },
+	{ TIOCGWINSZ, STDIN_FILENO },
+};
+
 static const struct ioctl_rule irq_ioctls[] = {
 	{ KVM_IRQ_LINE, -1 },
 };
 
-/* The console input thread (term.c). */
+/*
+ * The console input thread (term.c), and the virtio console's writer
+ * (arm/virtio-console.c: write, and ppoll when stdout is non-blocking).
+ */
 static const int console_calls[] = {
 	SCMP_SYS(ppoll), /* is there a key while the guest is behind */
 	SCMP_SYS(read), /* keys from stdin */
@@ -169,7 +179,7 @@ static const struct ioctl_rule main_ioctls[] = {
 static const struct allow_list lists[SANDBOX_NR_KINDS] = {
 	LIST(SANDBOX_MAIN, main, main_ioctls),
 	LIST(SANDBOX_VCPU, vcpu, vcpu_ioctls),
-	LIST(SANDBOX_IO, io, irq_ioctls),
+	LIST(SANDBOX_IO, io, io_ioctls),
 	LIST(SANDBOX_CONSOLE, console, irq_ioctls),
 	[SANDBOX_SIGNAL] = { .name = "signal",
 			     .calls = signal_calls,
