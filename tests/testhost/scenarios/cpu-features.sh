@@ -149,9 +149,12 @@ pmu() { # MODE
 
 thread_cpus() { # PID NAME-PATTERN: "comm=Cpus_allowed_list" per thread
 	for t in /proc/"$1"/task/*; do
-		c=$(cat "$t/comm" 2>/dev/null)
+		# A thread that ended meanwhile has no comm or status left.
+		c=$(cat "$t/comm" 2>/dev/null) || continue
+		a=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status" 2>/dev/null)
+		[ -n "$c" ] && [ -n "$a" ] || continue
 		case $c in $2) ;; *) continue ;; esac
-		printf '%s=%s ' "$c" "$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "$t/status")"
+		printf '%s=%s ' "$c" "$a"
 	done
 }
 
