@@ -24,6 +24,7 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 
 # virtio transport, virtqueue and device parsers (pure; also fuzzed).
 VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
+	virtio/net.c virtio/net-stream.c \
 	virtio/rng.c virtio/slots.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \

@@ -47,6 +47,28 @@ struct disk_config {
 	bool direct; /* O_DIRECT: bypass the host's page cache */
 };
 
+/* -n/--network; as many as the network slots. */
+#define CFG_MAX_NETS 8
+/* IFNAMSIZ: an interface name and its NUL. */
+#define CFG_IFNAMSIZ 16
+
+enum net_mode {
+	NET_MODE_NONE,
+	NET_MODE_TAP, /* a host tap interface, optionally through vhost-net */
+	NET_MODE_USER, /* passt, started by lkvm: no privileges needed */
+};
+
+struct net_config {
+	enum net_mode mode;
+	char tapif[CFG_IFNAMSIZ]; /* tap: this interface; "": a new one */
+	bool vhost; /* tap: the data path in the kernel's vhost-net */
+	bool guest_mac_set;
+	uint8_t guest_mac[6];
+	bool host_mac_set;
+	uint8_t host_mac[6]; /* tap: the tap's MAC; user: passt's */
+	const char *passt_args; /* user: passt=..., split at spaces; NULL */
+};
+
 /* Everything `lkvm run` was asked for, after option parsing. */
 struct kvm_config {
 	const char *kernel_path;
@@ -58,7 +80,6 @@ struct kvm_config {
 	int nr_cpus; /* -1: not given */
 	uint64_t ram_size; /* bytes; 0: not given */
 	bool nodefaults;
-	bool network_none;
 	enum irqchip_type irqchip;
 	enum log_level loglevel;
 	enum psci_mode psci;
@@ -82,6 +103,9 @@ struct kvm_config {
 	struct disk_config disks[CFG_MAX_DISKS];
 	unsigned int nr_disks;
 	bool rng; /* --rng: a virtio-rng device */
+
+	struct net_config nets[CFG_MAX_NETS]; /* mode=none ones left out */
+	unsigned int nr_nets;
 };
 
 #endif /* KVM__CONFIG_H */
