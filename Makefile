@@ -152,7 +152,7 @@ unit-tsan: $(BUILD)/tsan/unit-tests
 
 # --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
 # One target per parser, linked with the same virtio sources as lkvm.
-FUZZ_TARGETS := virtqueue mmio blk
+FUZZ_TARGETS := virtqueue mmio blk net net-stream
 FUZZ_LINK := $(VIRTIO_SRCS) mmio.c $(UNIT_HELPERS)
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
