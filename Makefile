@@ -29,7 +29,7 @@ VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c util/disk.c \
-	util/decompress.c util/cpulist.c \
+	util/decompress.c util/cpulist.c util/passt.c util/passt-run.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c arm/cpu-features.c \
 	hypercall/smccc.c psci/power.c psci/psci.c \
