@@ -37,7 +37,8 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 # KVM glue and the command layer: arm64 only.
 GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
-	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c
+	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
+	arm/virtio-net.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread

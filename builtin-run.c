@@ -143,6 +143,7 @@ int kvm_cmd_run(int argc, char **argv)
 	block_stop_signals();
 	kvm__init(&kvm, &cfg);
 	virtio__open_disks(&kvm);
+	virtio__open_nets(&kvm);
 	kvm.start_ns = start_ns;
 	kvm.boot = boot;
 	kvm.kernel_fd = kernel.fd;

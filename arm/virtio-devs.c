@@ -206,4 +206,5 @@ void virtio__setup_devices(struct kvm *kvm)
 		setup_blk(kvm, blks[i], i);
 	if (kvm->cfg->rng)
 		rng_vd = vdev__create(kvm, &rng_model, &rng, 0);
+	virtio__setup_nets(kvm);
 }
