@@ -55,6 +55,35 @@ static bool owned_by_lkvm(const char *s, size_t len)
 	return false;
 }
 
+/*
+ * Does extra choose passt's addresses or interface itself? Then the link
+ * on lo is left to it.
+ */
+static bool sets_addressing(const char *extra)
+{
+	static const char *const keys[] = {
+		"-a", "--address",   "-g", "--gateway",	  "-n", "--netmask",
+		"-i", "--interface", "-4", "--ipv4-only", "-6", "--ipv6-only"
+	};
+	const char *p, *end;
+	unsigned int i;
+
+	for (p = extra; p && *p; p = end) {
+		while (*p == ' ')
+			p++;
+		end = strchrnul(p, ' ');
+		for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			size_t n = strlen(keys[i]);
+
+			/* "-a", "-a10.0.2.15", "--address", "--address=..." */
+			if (!strncmp(p, keys[i], n) &&
+			    (p + n == end || p[n] == '=' || keys[i][1] != '-'))
+				return true;
+		}
+	}
+	return false;
+}
+
 int passt__build_argv(struct passt_argv *a, const char *prog, int fd,
 		      const uint8_t host_mac[6], bool verbose,
 		      bool no_default_route, const char *extra, char *err,
@@ -79,7 +108,7 @@ int passt__build_argv(struct passt_argv *a, const char *prog, int fd,
 	ret |= add_str(a, num);
 	ret |= add_str(a, "--mac-addr");
 	ret |= add_str(a, mac);
-	if (no_default_route && !extra) {
+	if (no_default_route && !sets_addressing(extra)) {
 		/* passt takes its addresses from the host's default route;
 		 * without one it is given a link of its own on lo. */
 		ret |= add_str(a, "-4");

@@ -34,8 +34,9 @@ struct passt_argv {
 
 /*
  * passt's command line: prog -f [-q] --fd FD -M HOST_MAC, then, on a host
- * without a default route (only when extra is NULL), the made-up link
- * (-4 -i lo -a/-g/-n as above), then extra split at spaces. 0, or
+ * without a default route, the made-up link (-4 -i lo -a/-g/-n as above)
+ * unless extra sets addresses, the interface, -4 or -6 itself, then extra
+ * split at spaces. 0, or
  * -EINVAL with a message in err for extra that sets what lkvm owns (the
  * socket, --fd, -s, -1) or is too long.
  */

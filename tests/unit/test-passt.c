@@ -57,9 +57,9 @@ static void argv_extra(struct test_ctx *t)
 	static struct passt_argv a;
 	char err[200] = "", big[3000];
 
-	/* Split at spaces (any number); no made-up link then. */
+	/* Split at spaces (any number). */
 	CHECK_EQ(t,
-		 passt__build_argv(&a, "passt", 3, mac, false, true,
+		 passt__build_argv(&a, "passt", 3, mac, false, false,
 				   "  -t 8080,8081  --dns-forward 10.0.2.3 ",
 				   err, sizeof(err)),
 		 0);
@@ -69,6 +69,36 @@ static void argv_extra(struct test_ctx *t)
 	CHECK_STR(t, a.argv[9], "--dns-forward");
 	CHECK_STR(t, a.argv[10], "10.0.2.3");
 	CHECK(t, a.argv[11] == NULL);
+	/* Without a default route the link on lo comes first... */
+	CHECK_EQ(t,
+		 passt__build_argv(&a, "passt", 3, mac, false, true, "-t 80",
+				   err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, a.argc, 18);
+	CHECK_STR(t, a.argv[7], "-4");
+	CHECK_STR(t, a.argv[17], "80");
+	/* ...unless the options choose addresses or the interface. */
+	CHECK_EQ(t,
+		 passt__build_argv(&a, "passt", 3, mac, false, true,
+				   "-t 80 -a 192.168.7.2", err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, a.argc, 11);
+	CHECK_EQ(t,
+		 passt__build_argv(&a, "passt", 3, mac, false, true,
+				   "--interface=eth1", err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, a.argc, 8);
+	CHECK_EQ(t,
+		 passt__build_argv(&a, "passt", 3, mac, false, true, "-6", err,
+				   sizeof(err)),
+		 0);
+	CHECK_EQ(t, a.argc, 8);
+	/* Not a prefix of a longer option name. */
+	CHECK_EQ(t,
+		 passt__build_argv(&a, "passt", 3, mac, false, true,
+				   "--gatewayx", err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, a.argc, 17);
 	/* What lkvm sets itself is refused, in every spelling. */
 	CHECK_EQ(t,
 		 passt__build_argv(&a, "passt", 3, mac, false, false,

@@ -18,7 +18,7 @@
 . "${SCENARIO_LIB:-$(dirname "$0")/../scenario-lib.sh}"
 
 W=${WORKDIR:-$(mktemp -d)}
-T=${NET_TIMEOUT:-600}
+T=${NET_TIMEOUT:-400}
 MB=${NET_MB:-64}
 PORT=8080
 SINK=9000
@@ -91,7 +91,8 @@ ip link set lo up 2>/dev/null
 info virtio-net-host-routes "$(ip route 2>/dev/null | wc -l) routes, interfaces: $(ls /sys/class/net | tr '\n' ' ')"
 
 # ---- 1. DHCP from passt, a file from the host's loopback ------------------------
-guest dhcp "udhcpc -i eth0 -n -q -t 10 -T 3 || exit 9; ip route; wget -q -O - http://$GW:$PORT/small.bin | md5sum | sed 's/^/GUEST-MD5 /'" -n mode=user
+DHCP="timeout 60 udhcpc -i eth0 -n -q -t 10 -T 3"
+guest dhcp "$DHCP || exit 9; ip route; wget -q -O - http://$GW:$PORT/small.bin | md5sum | sed 's/^/GUEST-MD5 /'" -n mode=user
 if ok virtio-net/dhcp; then
 	lease=$(sed -n 's/^LKVM-DHCP //p' "$OUT" | tail -n 1)
 	case $lease in
@@ -109,13 +110,18 @@ info virtio-net-summary "$(grep 'virtio-net rx' "$OUT")"
 no_passt virtio-net/passt-gone-after-poweroff
 
 # ---- 2. MB MiB each way at once -------------------------------------------------
-rm -f "$W/sink.bin"
-nc -l -p "$SINK" >"$W/sink.bin" &
+rm -f "$W/sink.bin" "$W/hold"
+# The listener's stdin must not end (busybox nc quits on its EOF).
+mkfifo "$W/hold"
+exec 9<>"$W/hold"
+nc -l -p "$SINK" <&9 >"$W/sink.bin" &
 NC=$!
 t0=$(uptime_ms)
-guest bulk "udhcpc -i eth0 -n -q -t 10 -T 3 >/dev/null || exit 9; wget -q -O - http://$GW:$PORT/big.bin | nc $GW $SINK; wget -q -O - http://$GW:$PORT/big.bin | md5sum | sed 's/^/GUEST-MD5 /'" -n mode=user
+guest bulk "$DHCP >/dev/null || exit 9; wget -q -O - http://$GW:$PORT/big.bin | nc $GW $SINK; wget -q -O - http://$GW:$PORT/big.bin | md5sum | sed 's/^/GUEST-MD5 /'" -n mode=user
 t1=$(uptime_ms)
+kill "$NC" 2>/dev/null
 wait "$NC" 2>/dev/null
+exec 9>&-
 if ok virtio-net/bulk; then
 	got=$(val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then pass virtio-net/bulk-host-to-guest; else fail virtio-net/bulk-host-to-guest "md5 in the guest '$got', want $big_md5"; fi
@@ -131,7 +137,7 @@ for p in $(passts); do kill -KILL "$p"; done
 wait "$LKVM_PID"
 RC=$?
 tr -d '\r' <"$W/kill.out" >"$W/kill.txt"
-if [ "$RC" = 0 ] && grep -q 'lkvm: network 0 (-n mode=user): passt closed its end; passt: signal 9 (Killed); the guest.s link is down' "$W/kill.txt" &&
+if [ "$RC" = 0 ] && grep -q '^lkvm: network 0 (-n mode=user): passt closed its end; passt: signal 9 (Killed).*; the guest.s link is down$' "$W/kill.txt" &&
 	grep -q '^GUEST-STILL-HERE' "$W/kill.txt"; then
 	pass virtio-net/passt-exit-reported
 else
