@@ -4,7 +4,12 @@
 #   make lkvm-arm64      a static aarch64 lkvm, cross-built on any host
 #   make guests          the freestanding arm64 test guests
 #   make unit            run the unit tests (also unit-asan, unit-tsan)
+#   make lkvm-arm64-ubsan, lkvm-arm64-asan
+#                        the same under UBSan (trapping, static) and under
+#                        ASan+UBSan (dynamic), in build/arm64-{ubsan,asan}
 #   make check           install what is missing, build, run every test
+#   make check-long      the long stress runs (reboots, resets, a flood,
+#                        1000 hotplug cycles)
 #   make demo            boot the default guest to a shell
 #   make format-check    clang-format conformance
 #   make fuzz            every fuzzer, FUZZ_TIME (300) seconds each
@@ -29,16 +34,19 @@ VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c util/disk.c \
-	util/decompress.c util/cpulist.c util/passt.c util/passt-run.c \
+	util/decompress.c util/cpulist.c util/histogram.c util/passt.c \
+	util/passt-run.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c arm/cpu-features.c \
-	hypercall/smccc.c psci/power.c psci/psci.c \
+	hypercall/smccc.c psci/power.c psci/psci.c psci/inject.c \
+	psci/result.c control/proto.c control/evq.c control/server.c \
+	control/socket.c control/format.c control/client.c \
 	$(VIRTIO_SRCS)
 # KVM glue and the command layer: arm64 only.
-GLUE_SRCS := main.c builtin-run.c util/log.c term.c \
+GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
-	arm/virtio-net.c
+	arm/control.c arm/control-cmds.c arm/virtio-net.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
@@ -52,15 +60,42 @@ UNIT_LIB_SRCS := tests/unit/main.c tests/unit/lock-seam.c
 UNIT_LDFLAGS := -Wl,--wrap=pthread_mutex_lock
 
 .PHONY: FORCE all lkvm-arm64 guests unit unit-asan unit-tsan check demo \
-	format-check clean bench fuzz fuzz-build fuzz-seeds
+	format-check clean bench fuzz fuzz-build fuzz-seeds check-long \
+	lkvm-arm64-ubsan lkvm-arm64-asan
 .DEFAULT_GOAL := all
+
+# Sanitized cross builds (SANITIZE=ubsan|asan), each in its own directory.
+# ubsan: every check traps (GCC 12 has no -fsanitize-trap=, this is its
+# spelling), so no runtime is needed and the binary stays static; a report
+# is a BRK, which kills lkvm with SIGTRAP. asan: ASan and UBSan with their
+# runtimes, which want a dynamic binary; the libraries lkvm links are still
+# taken statically from the sysroot, so only glibc and the sanitizer
+# runtimes are needed where it runs.
+SAN_CFLAGS_ubsan := -fsanitize=undefined -fsanitize-undefined-trap-on-error
+SAN_LDFLAGS_ubsan := -static
+SAN_CFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+SAN_LDFLAGS_asan := $(SAN_CFLAGS_asan)
+SAN_LIBS_asan := -Wl,-Bstatic -lfdt -lz -lzstd -Wl,-Bdynamic -lpthread
 
 ifeq ($(ARCH),arm64)
 ifneq ($(CROSS_COMPILE),)
+ifneq ($(SANITIZE),)
+ifeq ($(SAN_CFLAGS_$(SANITIZE)),)
+$(error SANITIZE=$(SANITIZE): use ubsan or asan)
+endif
+LKVM_OUT := $(BUILD)/arm64-$(SANITIZE)
+LKVM_CFLAGS := $(BASE_CFLAGS) -I$(ARM64_SYSROOT)/usr/include \
+	$(SAN_CFLAGS_$(SANITIZE))
+LKVM_LDFLAGS := $(SAN_LDFLAGS_$(SANITIZE)) \
+	-L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
+LIBS := $(or $(SAN_LIBS_$(SANITIZE)),$(LIBS))
+else
 # Cross build: always static, with libfdt from the arm64 sysroot.
 LKVM_OUT := $(BUILD)/arm64
 LKVM_CFLAGS := $(BASE_CFLAGS) -I$(ARM64_SYSROOT)/usr/include
 LKVM_LDFLAGS := -static -L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
+endif
 else
 LKVM_OUT := $(BUILD)/native
 LKVM_CFLAGS := $(BASE_CFLAGS)
@@ -98,6 +133,11 @@ $(LKVM_OUT)/featprobe.cpio.gz: $(LKVM_OUT)/featprobe
 		cpio -o -H newc -R 0:0 --quiet | gzip -9n) > $@.tmp
 	rm -rf $@.d && mv -f $@.tmp $@
 
+# A misbehaving control-socket client for the scenarios (not part of lkvm).
+$(LKVM_OUT)/ctlpoke: tests/testhost/ctlpoke.c control/proto.c control/socket.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $^
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -106,7 +146,18 @@ lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
-		$(BUILD)/arm64/featprobe.cpio.gz
+		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke
+
+# The sanitized lkvm and a canary that makes one report on purpose, so the
+# test host run shows that a report is caught (tests/testhost/run-sanitized).
+lkvm-arm64-ubsan lkvm-arm64-asan: lkvm-arm64-%:
+	@tools/arm64-sysroot >/dev/null
+	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- SANITIZE=$* \
+		$(BUILD)/arm64-$*/lkvm $(BUILD)/arm64-$*/san-canary
+
+$(LKVM_OUT)/san-canary: tests/testhost/san-canary.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
 
 # Wraps a compressed kernel in an EFI zboot header (tests/testhost/mkkernels).
 $(BUILD)/tools/mkzboot: tests/testhost/mkzboot.c tests/unit/kernel-files.h
@@ -209,6 +260,9 @@ fuzz-kernel-seeds:
 # --- whole-project jobs -------------------------------------------------
 check:
 	tests/run-all
+
+check-long:
+	tests/run-long
 
 demo:
 	tools/install-deps

@@ -88,6 +88,7 @@ static void *signal_thread(void *arg)
 	while (sigwait(&set, &sig))
 		;
 	term__restore();
+	kvm__control_unlink();
 	_exit(128 + sig);
 }
 
@@ -104,10 +105,15 @@ static void block_stop_signals(void)
 
 int kvm_cmd_run(int argc, char **argv)
 {
-	struct kvm_config cfg;
+	/*
+	 * The machine lives as long as the process, not this frame: the
+	 * detached signal and console threads use it until lkvm has exited,
+	 * and what it points to stays in use (and reachable) until then.
+	 */
+	static struct kvm_config cfg;
+	static struct kvm kvm;
 	struct kernel_file kernel;
 	struct boot_layout boot;
-	struct kvm kvm;
 	uint64_t isize = 0;
 	int ifd = -1, ret, code;
 	uint64_t start_ns = kvm__now_ns();
@@ -142,6 +148,8 @@ int kvm_cmd_run(int argc, char **argv)
 
 	block_stop_signals();
 	kvm__init(&kvm, &cfg);
+	/* After /dev/kvm: a user without KVM hears of that first. */
+	kvm__control_open(&cfg);
 	virtio__open_disks(&kvm);
 	virtio__open_nets(&kvm);
 	kvm.start_ns = start_ns;
@@ -161,6 +169,9 @@ int kvm_cmd_run(int argc, char **argv)
 	virtio__setup_devices(&kvm);
 	kvm__start_psci(&kvm);
 	kvm__load_boot(&kvm);
+	if (kvm.nr_enabled < kvm.nr_cpus)
+		pr_info("vCPUs %u-%u start disabled (--max-cpus %u)",
+			kvm.nr_enabled, kvm.nr_cpus - 1, kvm.nr_cpus);
 	pr_info("%u vCPUs, %llu MiB, PSCI in %s, kernel at 0x%llx, DTB at 0x%llx, cmdline \"%s\"",
 		kvm.nr_cpus, (unsigned long long)(kvm.ram_size / SZ_1M),
 		kvm.psci_user ? "lkvm" : "KVM",
@@ -171,6 +182,7 @@ int kvm_cmd_run(int argc, char **argv)
 		die("cannot start the signal thread");
 	pthread_detach(sig_thread);
 	term__init(&kvm);
+	kvm__control_start(&kvm);
 	kvm_cpu__start_all(&kvm);
 
 	while (kvm__wait_event(&kvm, &code) == KVM_EVENT_RESET)
@@ -178,6 +190,7 @@ int kvm_cmd_run(int argc, char **argv)
 	kvm_cpu__stop_all(&kvm);
 	/* No vCPU runs: each device completes its request and flushes. */
 	vdev__exit_all(&kvm);
+	kvm__control_stop(&kvm);
 	fflush(stdout);
 	term__restore();
 	return code;

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include "kvm/control-server.h"
+#include "kvm/psci-inject.h"
 #include "kvm/run-options.h"
 #include "kvm/cpulist.h"
 #include "kvm/util.h"
@@ -32,6 +34,9 @@ enum {
 	OPT_VCPU_AFFINITY,
 	OPT_CNTFRQ,
 	OPT_RNG,
+	OPT_MAX_CPUS,
+	OPT_PSCI_FAIL,
+	OPT_PSCI_DELAY_ON,
 };
 
 static const struct option run_long_opts[] = {
@@ -64,6 +69,9 @@ static const struct option run_long_opts[] = {
 	{ "no-pvtime", no_argument, NULL, OPT_NO_PVTIME },
 	{ "vcpu-affinity", required_argument, NULL, OPT_VCPU_AFFINITY },
 	{ "override-bad-firmware-cntfrq", required_argument, NULL, OPT_CNTFRQ },
+	{ "max-cpus", required_argument, NULL, OPT_MAX_CPUS },
+	{ "psci-fail", required_argument, NULL, OPT_PSCI_FAIL },
+	{ "psci-delay-on", required_argument, NULL, OPT_PSCI_DELAY_ON },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -78,7 +86,12 @@ void run_options__usage(FILE *out)
 	      "  -m, --mem SIZE        guest RAM; MiB, or with a K/M/G/T suffix;\n"
 	      "                        4M at least, the host's RAM at most\n"
 	      "                        (default: 64M x (cpus + 3))\n"
-	      "      --name NAME       guest name (default: guest-<pid>)\n"
+	      "      --max-cpus M      vCPUs that exist (default: --cpus); those\n"
+	      "                        from --cpus up start disabled, for\n"
+	      "                        'lkvm cpu NAME --enable' (hotplug)\n"
+	      "      --name NAME       guest name for 'lkvm list/stop/...':\n"
+	      "                        1-64 of A-Z a-z 0-9 . _ + - (default:\n"
+	      "                        guest-<pid>)\n"
 	      "      --console serial  guest console (the 16550A UART)\n"
 	      "      --nodefaults      no default kernel parameters\n"
 	      "      --dev PATH        KVM device (default: /dev/kvm)\n"
@@ -143,6 +156,12 @@ void run_options__usage(FILE *out)
 	      "      --reboot A        reboot (default): reboot in place on\n"
 	      "                        guest reset; exit: lkvm exits 0\n"
 	      "      --debug-psci      trace every PSCI call on stderr\n"
+	      "      --psci-fail FUNC=CODE[,count=K]\n"
+	      "                        answer the next K (default 1) calls of\n"
+	      "                        FUNC with the error CODE (repeatable)\n"
+	      "      --psci-delay-on MS\n"
+	      "                        keep each CPU_ON target ON_PENDING for\n"
+	      "                        MS milliseconds before it starts\n"
 	      "\n"
 	      "Guest panics (lkvm then exits 1):\n"
 	      "  A panic the guest reports on its pvpanic device always stops\n"
@@ -163,6 +182,7 @@ void run_options__defaults(struct kvm_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->nr_cpus = -1;
+	cfg->max_cpus = -1;
 	cfg->dev = "/dev/kvm";
 	cfg->irqchip = IRQCHIP_AUTO;
 	cfg->loglevel = LOG_WARNING;
@@ -420,6 +440,37 @@ static int parse_digits(const char *arg, unsigned long long max,
 	return 0;
 }
 
+static int parse_ms(const char *arg, uint32_t *out)
+{
+	unsigned long long v;
+
+	if (parse_digits(arg, PSCI_INJECT_MAX_DELAY_MS, &v))
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* A later --psci-fail for the same function replaces the earlier one. */
+static int add_psci_fault(struct kvm_config *cfg, const char *arg, char *err,
+			  size_t errlen)
+{
+	struct psci_fault_spec f;
+	char why[200];
+	unsigned int i;
+
+	if (psci_inject__parse(arg, &f.fn, &f.code, &f.count, why, sizeof(why)))
+		return fail(err, errlen, "invalid --psci-fail: %s", why);
+	for (i = 0; i < cfg->nr_psci_faults; i++)
+		if (cfg->psci_faults[i].fn == f.fn)
+			break;
+	if (i == MAX_PSCI_FAULTS)
+		return fail(err, errlen, "too many --psci-fail");
+	cfg->psci_faults[i] = f;
+	if (i == cfg->nr_psci_faults)
+		cfg->nr_psci_faults++;
+	return 0;
+}
+
 static int parse_choice(const char *arg, const char *const *names, int nr)
 {
 	int i;
@@ -488,9 +539,28 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		cfg->rng = true;
 		break;
 	case OPT_NAME:
-		if (!*arg || strchr(arg, '/'))
-			return fail(err, errlen, "invalid --name '%s'", arg);
+		if (!ctl__name_valid(arg))
+			return fail(
+				err, errlen,
+				"invalid --name '%s': 1 to %d of A-Z a-z 0-9 . _ + -, not starting with . or -",
+				arg, CTL_NAME_MAX);
 		cfg->name = arg;
+		break;
+	case OPT_MAX_CPUS:
+		if (parse_cpus(arg, &cfg->max_cpus))
+			return fail(
+				err, errlen,
+				"invalid --max-cpus '%s': need a number from 1 to %d, in digits only",
+				arg, RUN_MAX_CPUS);
+		break;
+	case OPT_PSCI_FAIL:
+		return add_psci_fault(cfg, arg, err, errlen);
+	case OPT_PSCI_DELAY_ON:
+		if (parse_ms(arg, &cfg->psci_delay_on_ms))
+			return fail(
+				err, errlen,
+				"invalid --psci-delay-on '%s': need milliseconds from 0 to %u",
+				arg, PSCI_INJECT_MAX_DELAY_MS);
 		break;
 	case OPT_CONSOLE:
 		if (strcmp(arg, "serial"))
@@ -642,6 +712,25 @@ char *run_options__bootargs(const struct kvm_config *cfg)
 	return s;
 }
 
+/* What only lkvm's own PSCI can do. */
+static int check_hotplug(const struct kvm_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->max_cpus >= 0 && cfg->nr_cpus > cfg->max_cpus)
+		return fail(err, errlen, "--max-cpus %d is below --cpus %d",
+			    cfg->max_cpus, cfg->nr_cpus);
+	if (cfg->psci != PSCI_MODE_KERNEL)
+		return 0;
+	if (cfg->max_cpus >= 0 &&
+	    (cfg->nr_cpus < 0 || cfg->max_cpus > cfg->nr_cpus))
+		return fail(
+			err, errlen,
+			"--max-cpus needs --psci user: with KVM's PSCI the guest can start any vCPU");
+	if (cfg->nr_psci_faults || cfg->psci_delay_on_ms)
+		return fail(err, errlen,
+			    "--psci-fail and --psci-delay-on need --psci user");
+	return 0;
+}
+
 static const char *opt_name(int opt, char *buf, size_t len)
 {
 	const struct option *o;
@@ -706,16 +795,25 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
 		return fail(
 			err, errlen,
 			"--sve-max-vl and --disable-sve contradict each other");
+	ret = check_hotplug(cfg, err, errlen);
+	if (ret)
+		return ret;
 	return check_params(cfg, err, errlen);
 }
 
 int run_options__finalize(struct kvm_config *cfg, int host_cpus,
 			  uint64_t host_ram, char *err, size_t errlen)
 {
-	if (cfg->nr_cpus < 0)
+	if (cfg->nr_cpus < 0) {
 		cfg->nr_cpus = host_cpus > 0 ? host_cpus : 1;
+		/* Only --max-cpus given: as many of them as the host has. */
+		if (cfg->max_cpus > 0 && cfg->nr_cpus > cfg->max_cpus)
+			cfg->nr_cpus = cfg->max_cpus;
+	}
 	if (cfg->nr_cpus > RUN_MAX_CPUS)
 		cfg->nr_cpus = RUN_MAX_CPUS;
+	if (cfg->max_cpus < 0)
+		cfg->max_cpus = cfg->nr_cpus;
 	if (!cfg->ram_size) {
 		cfg->ram_size = 64 * SZ_1M * (uint64_t)(cfg->nr_cpus + 3);
 		/* The default is a guess: never more than the host has. */

@@ -29,6 +29,7 @@ void term__restore(void)
 static void fatal_signal(int sig)
 {
 	term__restore();
+	kvm__control_unlink();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }

@@ -4,6 +4,7 @@
  * and initialises its vCPU, meets the main thread at barriers while the
  * machine is assembled, then runs the KVM_RUN loop.
  */
+#include "kvm/control.h"
 #include "kvm/kvm.h"
 #include "kvm/util.h"
 
@@ -29,28 +30,16 @@
 
 #define SIG_KICK SIGUSR1
 
-static const char *const exit_names[] = {
-	[KVM_EXIT_UNKNOWN] = "UNKNOWN",
-	[KVM_EXIT_EXCEPTION] = "EXCEPTION",
-	[KVM_EXIT_IO] = "IO",
-	[KVM_EXIT_HYPERCALL] = "HYPERCALL",
-	[KVM_EXIT_DEBUG] = "DEBUG",
-	[KVM_EXIT_HLT] = "HLT",
-	[KVM_EXIT_MMIO] = "MMIO",
-	[KVM_EXIT_IRQ_WINDOW_OPEN] = "IRQ_WINDOW_OPEN",
-	[KVM_EXIT_SHUTDOWN] = "SHUTDOWN",
-	[KVM_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
-	[KVM_EXIT_INTR] = "INTR",
-	[KVM_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
-	[KVM_EXIT_SYSTEM_EVENT] = "SYSTEM_EVENT",
-	[KVM_EXIT_ARM_NISV] = "ARM_NISV",
-};
+/* lkvm stat's names (pure code) must agree with this host's numbers. */
+_Static_assert(KVM_EXIT_MMIO == 6 && KVM_EXIT_HYPERCALL == 3 &&
+		       KVM_EXIT_INTR == 10 && KVM_EXIT_SYSTEM_EVENT == 24,
+	       "KVM exit reasons renumbered?");
 
 static const char *exit_name(uint32_t reason)
 {
-	if (reason < ARRAY_SIZE(exit_names) && exit_names[reason])
-		return exit_names[reason];
-	return "?";
+	const char *name = ctl__exit_name(reason);
+
+	return name ? name : "?";
 }
 
 int kvm_cpu__get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val)
@@ -253,13 +242,70 @@ static bool handle_system_event(struct kvm_cpu *cpu)
 	}
 }
 
-static void vcpu_loop(struct kvm_cpu *cpu)
+/*
+ * A service request (lkvm debug): read what only this thread may, hand it
+ * over. The vCPU's state is left as it is.
+ */
+static void serve(struct kvm_cpu *cpu)
+{
+	struct vcpu_regs r = { 0 };
+	uint64_t mpidr;
+
+	if (kvm_cpu__get_reg(cpu, REG_PC, &r.pc) < 0 ||
+	    kvm_cpu__get_reg(cpu, REG_PSTATE, &r.pstate) < 0 ||
+	    kvm_cpu__get_reg(cpu, REG_MPIDR_EL1, &mpidr) < 0)
+		r.err = errno;
+	cpu->regs = r;
+	power__service_done(&cpu->kvm->power, cpu->id);
+}
+
+static void count_exit(struct kvm_cpu *cpu, uint32_t reason)
+{
+	if (reason >= VCPU_STAT_EXITS)
+		reason = VCPU_STAT_EXITS - 1;
+	__atomic_fetch_add(&cpu->stats.exits[reason], 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * Should the vCPU leave the loop (false), or enter the guest (true)? A
+ * paused VM holds it here; a service request is served here.
+ */
+static bool may_run(struct kvm_cpu *cpu)
+{
+	struct kvm *kvm = cpu->kvm;
+
+	for (;;) {
+		/*
+		 * Cleared before looking at the flags: a kick that sets it
+		 * after we looked still stops the KVM_RUN below (the kicker
+		 * sets its flag first, then immediate_exit).
+		 */
+		__atomic_store_n(&cpu->run->immediate_exit, 0,
+				 __ATOMIC_SEQ_CST);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (kvm__exit_requested(kvm) ||
+		    power__should_park(&kvm->power, cpu->id))
+			return false;
+		if (!power__should_hold(&kvm->power, cpu->id))
+			return true;
+		if (power__hold(&kvm->power, cpu->id) == POWER_WAIT_SERVICE)
+			serve(cpu);
+	}
+}
+
+/* on_ns: when the CPU_ON that started this vCPU was made (0: none). */
+static void vcpu_loop(struct kvm_cpu *cpu, uint64_t on_ns)
 {
 	struct kvm *kvm = cpu->kvm;
 	struct kvm_run *run = cpu->run;
 
-	while (!kvm__exit_requested(kvm) &&
-	       !power__should_park(&kvm->power, cpu->id)) {
+	while (may_run(cpu)) {
+		if (on_ns) {
+			/* The CPU_ON latency: the call to this first entry. */
+			hist__record(&kvm->cpu_on_latency,
+				     kvm__now_ns() - on_ns);
+			on_ns = 0;
+		}
 		if (ioctl(cpu->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
@@ -269,6 +315,7 @@ static void vcpu_loop(struct kvm_cpu *cpu)
 			return;
 		}
 
+		count_exit(cpu, run->exit_reason);
 		switch (run->exit_reason) {
 		case KVM_EXIT_MMIO:
 			handle_mmio(cpu);
@@ -351,9 +398,11 @@ static void *vcpu_thread(void *arg)
 	 * since the last KVM_ARM_VCPU_INIT (vcpu_init() did the first).
 	 */
 	fresh = true;
-	while (!power__wait_on(&kvm->power, cpu->id, &boot)) {
-		__atomic_store_n(&cpu->run->immediate_exit, 0,
-				 __ATOMIC_RELEASE);
+	while ((ret = power__wait_on(&kvm->power, cpu->id, &boot)) >= 0) {
+		if (ret == POWER_WAIT_SERVICE) {
+			serve(cpu); /* and stay off */
+			continue;
+		}
 		cpu->resume_pending = false;
 		ret = fresh ? set_boot_regs(cpu, &boot) :
 			      kvm_cpu__reset(cpu, &boot);
@@ -370,7 +419,7 @@ static void *vcpu_thread(void *arg)
 		if (cpu->id == 0 && kvm->boot_count == 1)
 			pr_info("first KVM_RUN %.2f ms after lkvm started",
 				(double)(kvm__now_ns() - kvm->start_ns) / 1e6);
-		vcpu_loop(cpu);
+		vcpu_loop(cpu, boot.call_ns);
 		/* Back to OFF if we got here by an error or an exit. */
 		if (kvm__exit_requested(kvm)) {
 			power__cpu_off(&kvm->power, cpu->id);
@@ -454,13 +503,17 @@ void kvm_cpu__start_all(struct kvm *kvm)
 	pthread_barrier_wait(&kvm->barrier);
 }
 
-/* Get every vCPU out of KVM_RUN soon: immediate_exit closes the race
- * with a thread about to enter it, the signal interrupts one inside. */
-static void kick(struct kvm_cpu *cpu)
+/*
+ * Get a vCPU out of KVM_RUN soon, once the caller has set what it is to
+ * see there: immediate_exit closes the race with a thread about to enter
+ * it (see may_run()), the signal interrupts one inside.
+ */
+void kvm_cpu__kick(struct kvm_cpu *cpu)
 {
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (cpu->run)
 		__atomic_store_n(&cpu->run->immediate_exit, 1,
-				 __ATOMIC_RELEASE);
+				 __ATOMIC_SEQ_CST);
 	pthread_kill(cpu->thread, SIG_KICK);
 }
 
@@ -469,7 +522,7 @@ void kvm_cpu__kick_all(struct kvm *kvm)
 	unsigned int i;
 
 	for (i = 0; i < kvm->nr_cpus; i++)
-		kick(&kvm->cpus[i]);
+		kvm_cpu__kick(&kvm->cpus[i]);
 }
 
 /* How often a vCPU thread that has not stopped yet is kicked again. */
@@ -492,7 +545,7 @@ void kvm_cpu__stop_all(struct kvm *kvm)
 			if (pthread_timedjoin_np(kvm->cpus[i].thread, NULL,
 						 &ts) != ETIMEDOUT)
 				break;
-			kick(&kvm->cpus[i]);
+			kvm_cpu__kick(&kvm->cpus[i]);
 		}
 	}
 }

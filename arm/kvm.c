@@ -64,9 +64,9 @@ static void check_caps(struct kvm *kvm)
 		max = check_cap(kvm->sys_fd, KVM_CAP_NR_VCPUS);
 	if (!max)
 		max = 4;
-	if (kvm->cfg->nr_cpus > max)
+	if (kvm->cfg->max_cpus > max)
 		die("%d vCPUs asked for, but this host's KVM allows at most %d",
-		    kvm->cfg->nr_cpus, max);
+		    kvm->cfg->max_cpus, max);
 }
 
 /* Guest physical address bits needed for RAM; at least 32 (kvmtool). */
@@ -132,7 +132,8 @@ void kvm__init(struct kvm *kvm, struct kvm_config *cfg)
 {
 	memset(kvm, 0, sizeof(*kvm));
 	kvm->cfg = cfg;
-	kvm->nr_cpus = (unsigned int)cfg->nr_cpus;
+	kvm->nr_cpus = (unsigned int)cfg->max_cpus;
+	kvm->nr_enabled = (unsigned int)cfg->nr_cpus;
 	kvm->ram_size = cfg->ram_size;
 	kvm->gic_fd = -1;
 	kvm->kernel_fd = -1;

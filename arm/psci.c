@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -148,8 +149,10 @@ void kvm__setup_psci(struct kvm *kvm)
 	struct kvm_config *cfg = kvm->cfg;
 	bool filter;
 
-	if (power__init(&kvm->power, kvm->nr_cpus))
+	if (power__init(&kvm->power, kvm->nr_cpus) ||
+	    psci_inject__init(&kvm->inject))
 		die("out of memory");
+	hist__init(&kvm->cpu_on_latency);
 	hypercall__init(&kvm->hcall);
 
 	filter = have_smccc_filter(kvm);
@@ -163,10 +166,39 @@ void kvm__setup_psci(struct kvm *kvm)
 	if (cfg->conduit == PSCI_CONDUIT_SMC && !filter)
 		die("--psci-conduit smc needs the KVM SMCCC filter (Linux 6.4 or newer); use hvc on this host");
 	kvm->psci_user = cfg->psci == PSCI_MODE_USER;
+	/* Hotplug policy and fault injection are lkvm's PSCI's. */
+	if (!kvm->psci_user && (kvm->nr_enabled < kvm->nr_cpus ||
+				cfg->nr_psci_faults || cfg->psci_delay_on_ms))
+		die("--max-cpus above --cpus, --psci-fail and --psci-delay-on need lkvm's PSCI, which needs the KVM SMCCC filter (Linux 6.4 or newer)");
 	if (!kvm->psci_user)
 		return;
 
 	install_smccc_filter(kvm);
+}
+
+/* vCPUs from --cpus up start disabled; the --psci-fail faults armed. */
+static void start_policy(struct kvm *kvm)
+{
+	struct kvm_config *cfg = kvm->cfg;
+	unsigned int i, n = kvm->nr_cpus - kvm->nr_enabled, *idx;
+	const struct psci_fault_spec *f;
+
+	idx = calloc(n ? n : 1, sizeof(*idx));
+	if (!idx)
+		die("out of memory");
+	for (i = 0; i < n; i++)
+		idx[i] = kvm->nr_enabled + i;
+	if (power__set_enabled(&kvm->power, idx, n, false, NULL))
+		die("internal error: cannot disable vCPUs %u-%u",
+		    kvm->nr_enabled, kvm->nr_cpus - 1);
+	free(idx);
+	for (i = 0; i < cfg->nr_psci_faults; i++) {
+		f = &cfg->psci_faults[i];
+		if (psci_inject__arm(&kvm->inject, f->fn, f->code, f->count))
+			die("internal error: --psci-fail refused");
+	}
+	if (psci_inject__set_delay_on(&kvm->inject, cfg->psci_delay_on_ms))
+		die("internal error: --psci-delay-on refused");
 }
 
 /* Once the vCPUs (and so their MPIDRs) exist: serve PSCI and SDEI. */
@@ -176,8 +208,10 @@ void kvm__register_psci(struct kvm *kvm)
 
 	if (!kvm->psci_user)
 		return;
+	start_policy(kvm);
 	kvm->psci = (struct psci){
 		.power = &kvm->power,
+		.inject = &kvm->inject,
 		.mpidrs = kvm->mpidrs,
 		.nr_cpus = kvm->nr_cpus,
 		.ram_base = ARM_RAM_BASE,
@@ -206,20 +240,6 @@ void kvm__start_psci(struct kvm *kvm)
 		power__cpu_on(&kvm->power, i, &boot);
 }
 
-static const char *ret_name(int64_t v)
-{
-	static const char *const names[] = {
-		"SUCCESS",	    "NOT_SUPPORTED", "INVALID_PARAMS",
-		"DENIED",	    "ALREADY_ON",    "ON_PENDING",
-		"INTERNAL_FAILURE", "NOT_PRESENT",   "DISABLED",
-		"INVALID_ADDRESS",
-	};
-
-	if (v <= 0 && v >= -9)
-		return names[-v];
-	return NULL;
-}
-
 static void trace_call(struct kvm_cpu *cpu, const struct smccc_call *call,
 		       unsigned int nargs, const struct smccc_res *res)
 {
@@ -235,14 +255,32 @@ static void trace_call(struct kvm_cpu *cpu, const struct smccc_call *call,
 				(unsigned long long)call->args[i]);
 	if (!res->nr)
 		snprintf(result, sizeof(result), "(no return)");
-	else if (ret_name(r) && call->func != PSCI_FN_VERSION)
-		snprintf(result, sizeof(result), "%s", ret_name(r));
+	else if (psci__ret_name(r) && call->func != PSCI_FN_VERSION)
+		snprintf(result, sizeof(result), "%s%s", psci__ret_name(r),
+			 res->injected ? " (injected)" : "");
 	else
 		snprintf(result, sizeof(result), "0x%llx",
 			 (unsigned long long)res->a[0]);
 	fprintf(stderr, "lkvm: psci: vCPU %u %s %s(%s) = %s\n", cpu->id,
 		call->smc_conduit ? "smc" : "hvc", name ? name : "?", args,
 		result);
+}
+
+/* lkvm stat: PSCI calls by function and result, and the injected ones. */
+static void count_call(struct kvm_cpu *cpu, const struct smccc_call *call,
+		       const struct smccc_res *res)
+{
+	int64_t r = call->smc64 ? (int64_t)res->a[0] : (int32_t)res->a[0];
+	unsigned int slot = psci__result_slot(res->nr > 0, r);
+	unsigned int fn = call->func;
+
+	if (!psci__fn_name(call->fid) ||
+	    call->fid - SDEI_FN_BASE < SDEI_FN_COUNT || fn >= PSCI_FN_COUNT)
+		return;
+	__atomic_fetch_add(&cpu->stats.psci[fn][slot], 1, __ATOMIC_RELAXED);
+	if (res->injected)
+		__atomic_fetch_add(&cpu->stats.injected[fn], 1,
+				   __ATOMIC_RELAXED);
 }
 
 /*
@@ -271,6 +309,7 @@ void kvm_cpu__handle_hypercall(struct kvm_cpu *cpu)
 	for (i = 0; i < res.nr && i < 4; i++)
 		if (kvm_cpu__set_reg(cpu, REG_X(i), res.a[i]) < 0)
 			goto fail;
+	count_call(cpu, &call, &res);
 	if (kvm->cfg->debug_psci)
 		trace_call(cpu, &call, nargs, &res);
 	return;

@@ -11,7 +11,8 @@
  *    received-data interrupt is pending as soon as one byte is there, which
  *    gives interactive input the lowest latency. No character-timeout
  *    interrupt is ever reported;
- *  - there is no line noise: PE, FE and BI never happen. OE only happens
+ *  - there is no line noise: PE and FE never happen, BI only for a break
+ *    the host sends on purpose (serial8250__send_break). OE only happens
  *    in loopback mode, where the guest itself overfills the FIFO;
  *  - the baud rate and line settings are stored but have no effect.
  */
@@ -46,7 +47,24 @@ static void wake_room_waiters(struct serial8250 *s)
 		pthread_cond_broadcast(&s->room_cond);
 }
 
-static bool rx_push(struct serial8250 *s, uint8_t byte)
+/* One bit per FIFO slot marks a received break. */
+_Static_assert(SERIAL8250_RX_FIFO_SIZE <= 64, "rx_break has 64 bits");
+
+/*
+ * A break shows in LSR.BI once its character is at the head of the FIFO
+ * (as on the chip); like the other error bits, an LSR read clears it.
+ */
+static void reveal_break(struct serial8250 *s)
+{
+	uint64_t head = 1ULL << s->rx_head;
+
+	if (s->rx_count && (s->rx_break & head)) {
+		s->lsr_err |= UART_LSR_BI;
+		s->rx_break &= ~head;
+	}
+}
+
+static bool rx_push_flagged(struct serial8250 *s, uint8_t byte, bool brk)
 {
 	unsigned int tail;
 
@@ -54,8 +72,18 @@ static bool rx_push(struct serial8250 *s, uint8_t byte)
 		return false;
 	tail = (s->rx_head + s->rx_count) % SERIAL8250_RX_FIFO_SIZE;
 	s->rx_fifo[tail] = byte;
+	if (brk)
+		s->rx_break |= 1ULL << tail;
+	else
+		s->rx_break &= ~(1ULL << tail);
 	s->rx_count++;
+	reveal_break(s);
 	return true;
+}
+
+static bool rx_push(struct serial8250 *s, uint8_t byte)
+{
+	return rx_push_flagged(s, byte, false);
 }
 
 static uint8_t rx_pop(struct serial8250 *s)
@@ -68,6 +96,7 @@ static uint8_t rx_pop(struct serial8250 *s)
 	byte = s->rx_fifo[s->rx_head];
 	s->rx_head = (s->rx_head + 1) % SERIAL8250_RX_FIFO_SIZE;
 	s->rx_count--;
+	reveal_break(s);
 	wake_room_waiters(s);
 	return byte;
 }
@@ -76,6 +105,7 @@ static void rx_clear(struct serial8250 *s)
 {
 	s->rx_head = 0;
 	s->rx_count = 0;
+	s->rx_break = 0;
 	wake_room_waiters(s);
 }
 
@@ -105,7 +135,10 @@ static uint8_t lsr_read(struct serial8250 *s)
 
 	if (s->rx_count)
 		lsr |= UART_LSR_DR;
-	/* Bit 7 would need PE/FE/BI in the FIFO; so LSR is never 0xff. */
+	/*
+	 * Bit 7 (an error anywhere in the FIFO) is left clear: only a break
+	 * makes one, and it shows in BI once at the head.
+	 */
 	return lsr;
 }
 
@@ -267,6 +300,7 @@ static void reset_regs(struct serial8250 *s)
 {
 	s->rx_head = 0;
 	s->rx_count = 0;
+	s->rx_break = 0;
 	s->ier = 0;
 	s->fcr = 0;
 	s->lcr = 0;
@@ -401,6 +435,26 @@ size_t serial8250__receive(struct serial8250 *s, const uint8_t *buf, size_t len)
 	update_irq(s);
 	pthread_mutex_unlock(&s->lock);
 	return n;
+}
+
+int serial8250__send_break(struct serial8250 *s, uint8_t key)
+{
+	int ret = 0;
+
+	if (!s)
+		return -EINVAL;
+	if (lock_within(s, SERIAL8250_INPUT_LOCK_MS))
+		return -EBUSY;
+	/* Together, so no other input lands between break and key. */
+	if (rx_room_locked(s) < 2) {
+		ret = -EBUSY;
+	} else {
+		rx_push_flagged(s, 0, true);
+		rx_push(s, key);
+		update_irq(s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
 }
 
 size_t serial8250__rx_room(struct serial8250 *s)

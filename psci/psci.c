@@ -6,9 +6,11 @@
  * machine goes through psci_ops, so this file is testable anywhere.
  */
 #include "kvm/psci.h"
+#include "kvm/psci-inject.h"
 
 #include <errno.h>
 #include <stdlib.h>
+#include <time.h>
 
 struct psci_fn {
 	const char *name; /* SMC32 name, as DEN0022 spells it */
@@ -137,10 +139,19 @@ static int64_t psci_features(uint32_t fid)
 	return PSCI_RET_NOT_SUPPORTED;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 			   uint64_t entry, uint64_t ctx)
 {
-	struct power_boot boot;
+	struct power_boot boot = { 0 };
+	uint32_t delay_ms;
 	unsigned int idx;
 	int ret;
 
@@ -170,11 +181,19 @@ static int64_t psci_cpu_on(struct psci *p, unsigned int caller, uint64_t target,
 	boot.ctx = ctx;
 	/* The target starts with the caller's data endianness (DEN0022). */
 	boot.big_endian = p->ops->big_endian(p->opaque, caller);
+	/* For the CPU_ON latency, and an injected start-up delay. */
+	boot.call_ns = now_ns();
+	delay_ms = p->inject ? psci_inject__delay_on(p->inject) : 0;
+	if (delay_ms)
+		boot.not_before_ns = boot.call_ns + delay_ms * 1000000ULL;
 
 	ret = power__cpu_on(p->power, idx, &boot);
 	switch (ret) {
 	case 0:
 		return PSCI_RET_SUCCESS;
+	case -EPERM:
+		/* The hotplug policy: a disabled vCPU (Linux: EPERM). */
+		return PSCI_RET_DENIED;
 	case -EALREADY:
 		return PSCI_RET_ALREADY_ON;
 	case -EINPROGRESS:
@@ -327,12 +346,20 @@ static void psci_handle(void *opaque, const struct smccc_call *call,
 	struct psci *p = opaque;
 	const uint64_t *a = call->args;
 	unsigned int caller = call->vcpu;
+	int32_t code;
 	uint32_t fn;
 
 	/* res already says NOT_SUPPORTED, the answer for anything else. */
 	if (!psci_lookup_implemented(call->fid))
 		return;
 	fn = call->func;
+
+	/* An experiment's fault answers instead, and nothing else happens. */
+	if (p->inject && psci_inject__take(p->inject, fn, &code)) {
+		set_ret(res, code);
+		res->injected = true;
+		return;
+	}
 
 	/*
 	 * Some parameters are 32-bit even in the SMC64 forms (power_state,

@@ -43,6 +43,19 @@ struct kvm_smccc_filter {
 #define KVM_MP_STATE_SUSPENDED 10
 #endif
 
+/* Linux 6.4: one VM-wide offset for the guest's counters (api.rst). */
+#ifndef KVM_CAP_COUNTER_OFFSET
+#define KVM_CAP_COUNTER_OFFSET 227
+#endif
+#ifndef KVM_ARM_SET_COUNTER_OFFSET
+struct kvm_arm_counter_offset {
+	__u64 counter_offset;
+	__u64 reserved;
+};
+#define KVM_ARM_SET_COUNTER_OFFSET \
+	_IOW(KVMIO, 0xb5, struct kvm_arm_counter_offset)
+#endif
+
 /*
  * 6.1 names the flags word of run->hypercall "longmode" (a __u32 followed
  * by padding); from 6.4 it is a __u64 "flags" at the same offset.

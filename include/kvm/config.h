@@ -69,6 +69,16 @@ struct net_config {
 	const char *passt_args; /* user: passt=..., split at spaces; NULL */
 };
 
+/* A --psci-fail: answer the next count calls of fn with code. */
+struct psci_fault_spec {
+	unsigned int fn;
+	int32_t code;
+	uint32_t count;
+};
+
+/* One per function that can be injected. */
+#define MAX_PSCI_FAULTS 5
+
 /* Everything `lkvm run` was asked for, after option parsing. */
 struct kvm_config {
 	const char *kernel_path;
@@ -78,6 +88,7 @@ struct kvm_config {
 	const char *dump_dtb; /* write the DTB here and exit */
 	const char *dev; /* the KVM device node */
 	int nr_cpus; /* -1: not given */
+	int max_cpus; /* vCPUs that exist, nr_cpus..max_cpus-1 disabled; -1 */
 	uint64_t ram_size; /* bytes; 0: not given */
 	bool nodefaults;
 	enum irqchip_type irqchip;
@@ -103,6 +114,9 @@ struct kvm_config {
 	struct disk_config disks[CFG_MAX_DISKS];
 	unsigned int nr_disks;
 	bool rng; /* --rng: a virtio-rng device */
+	struct psci_fault_spec psci_faults[MAX_PSCI_FAULTS];
+	unsigned int nr_psci_faults;
+	uint32_t psci_delay_on_ms;
 
 	struct net_config nets[CFG_MAX_NETS]; /* mode=none ones left out */
 	unsigned int nr_nets;

@@ -13,10 +13,12 @@
 #include "kvm/cpu-features.h"
 #include "kvm/fdt.h"
 #include "kvm/guest-mem.h"
+#include "kvm/histogram.h"
 #include "kvm/layout.h"
 #include "kvm/mmio.h"
 #include "kvm/panic-watch.h"
 #include "kvm/power.h"
+#include "kvm/psci-inject.h"
 #include "kvm/psci.h"
 #include "kvm/pvpanic.h"
 #include "kvm/reset.h"
@@ -25,6 +27,26 @@
 struct kvm;
 struct gic_state;
 struct vdev;
+struct kvm_control;
+
+/* Exit reasons counted one each; larger ones share the last slot. */
+#define VCPU_STAT_EXITS 64
+
+/*
+ * Counters of one vCPU: written by its own thread only, read by the
+ * control thread (relaxed atomics on both sides).
+ */
+struct vcpu_stats {
+	uint64_t exits[VCPU_STAT_EXITS];
+	uint64_t psci[PSCI_FN_COUNT][PSCI_NR_SLOTS];
+	uint64_t injected[PSCI_FN_COUNT];
+};
+
+/* What a service request reads from a vCPU (lkvm debug). */
+struct vcpu_regs {
+	uint64_t pc, pstate;
+	int err; /* errno of a failed read; 0 */
+};
 
 struct kvm_cpu {
 	struct kvm *kvm;
@@ -38,6 +60,8 @@ struct kvm_cpu {
 	struct power_boot resume;
 	uint64_t sve_vls[SVE_VLS_WORDS]; /* the SVE vector lengths it got */
 	char err[160]; /* set-up failure, reported by the main thread */
+	struct vcpu_stats stats;
+	struct vcpu_regs regs; /* filled when serving a request */
 };
 
 struct kvm {
@@ -56,7 +80,8 @@ struct kvm {
 	struct cpu_host_caps cpu_caps; /* what the host's KVM offers */
 	struct cpu_plan cpu_plan; /* what every vCPU gets */
 
-	unsigned int nr_cpus;
+	unsigned int nr_cpus; /* that exist: --max-cpus */
+	unsigned int nr_enabled; /* enabled at start: --cpus */
 	struct kvm_cpu *cpus;
 	pthread_barrier_t barrier;
 	pthread_mutex_t create_lock;
@@ -87,6 +112,10 @@ struct kvm {
 	struct power_table power;
 	struct hypercall_bus hcall;
 	struct psci psci;
+	struct psci_inject inject;
+	struct histogram cpu_on_latency; /* ns, CPU_ON to first KVM_RUN */
+
+	struct kvm_control *ctl; /* the control socket (arm/control.c) */
 
 	pthread_mutex_t exit_lock;
 	pthread_cond_t exit_cond;
@@ -155,6 +184,7 @@ void kvm_cpu__setup_all(struct kvm *kvm);
 /* After gic__finalize(): the vCPUs' set-up that needs the vGIC (PMU). */
 void kvm_cpu__setup_late(struct kvm *kvm);
 void kvm_cpu__start_all(struct kvm *kvm);
+void kvm_cpu__kick(struct kvm_cpu *cpu);
 void kvm_cpu__kick_all(struct kvm *kvm);
 void kvm_cpu__stop_all(struct kvm *kvm);
 int kvm_cpu__get_reg(struct kvm_cpu *cpu, uint64_t id, uint64_t *val);
@@ -166,6 +196,15 @@ void kvm__reboot(struct kvm *kvm);
 
 /* arm/virtio.c: the virtio devices' nodes for the device tree. */
 unsigned int vdev__fdt(struct kvm *kvm, struct fdt_virtio *out);
+/* arm/control.c: the control socket (lkvm list/stop/pause/...). */
+/* Before the VM is made: claim the name (dies if it is taken). */
+void kvm__control_open(struct kvm_config *cfg);
+/* Once the vCPUs exist, before they run: serve requests. */
+void kvm__control_start(struct kvm *kvm);
+/* At the end: stop serving, remove the socket. */
+void kvm__control_stop(struct kvm *kvm);
+/* Remove the socket now (async-signal-safe; for _exit paths). */
+void kvm__control_unlink(void);
 
 /* term.c */
 void term__init(struct kvm *kvm);

@@ -87,6 +87,17 @@
 
 #define MPIDR_AFF_MASK 0xff00ffffffULL
 
+/*
+ * `lkvm stat` counts each PSCI call in a result slot: the values -9..2
+ * one each (the errors, SUCCESS, AFFINITY_INFO's states), then any other
+ * value (PSCI_VERSION's), then "did not return" (CPU_OFF, SYSTEM_OFF...).
+ */
+#define PSCI_SLOT_MIN_VALUE (-9)
+#define PSCI_SLOT_MAX_VALUE 2
+#define PSCI_SLOT_OTHER 12
+#define PSCI_SLOT_NONE 13
+#define PSCI_NR_SLOTS 14
+
 /* Side effects on vCPUs; each is called on the calling vCPU's thread. */
 struct psci_ops {
 	/* SYSTEM_OFF: stop the VM, lkvm exits 0. */
@@ -107,8 +118,11 @@ struct psci_ops {
 	bool (*big_endian)(void *opaque, unsigned int vcpu);
 };
 
+struct psci_inject;
+
 struct psci {
 	struct power_table *power;
+	struct psci_inject *inject; /* fault injection; NULL: none */
 	const uint64_t *mpidrs; /* MPIDR_EL1 per vCPU index */
 	unsigned int nr_cpus;
 	uint64_t ram_base;
@@ -123,5 +137,19 @@ int psci__register(struct psci *p, struct hypercall_bus *bus);
 int sdei__register(struct hypercall_bus *bus);
 /* "CPU_ON" etc., for --debug-psci; NULL if fid is not a PSCI/SDEI ID. */
 const char *psci__fn_name(uint32_t fid);
+
+/* psci/result.c */
+/* "DENIED" etc. for -9..0; NULL otherwise. */
+const char *psci__ret_name(int64_t v);
+/* A result name (case-insensitive) or -1..-9: the value, or 1 if none. */
+int psci__ret_parse(const char *s);
+/* "CPU_ON" etc. (case-insensitive): the function number, or -EINVAL. */
+int psci__fn_parse(const char *s);
+/* The (SMC32, else SMC64) name of function number fn, or NULL. */
+const char *psci__fn_number_name(unsigned int fn);
+/* The slot a call's result is counted in. */
+unsigned int psci__result_slot(bool returned, int64_t v);
+/* A slot's name for function fn: "DENIED", "OFF", "other"... */
+const char *psci__slot_name(unsigned int fn, unsigned int slot);
 
 #endif /* KVM__PSCI_H */

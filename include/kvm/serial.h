@@ -102,6 +102,7 @@ struct serial8250 {
 	uint8_t rx_fifo[SERIAL8250_RX_FIFO_SIZE];
 	unsigned int rx_head; /* index of the oldest byte */
 	unsigned int rx_count;
+	uint64_t rx_break; /* FIFO slots holding a break (one bit each) */
 	unsigned int room_waiters;
 
 	uint8_t ier;
@@ -143,6 +144,14 @@ int serial8250__mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len,
 #define SERIAL8250_INPUT_LOCK_MS 10
 size_t serial8250__receive(struct serial8250 *s, const uint8_t *buf,
 			   size_t len);
+/*
+ * A break on the line, then key: what a terminal's "send break" and a
+ * key do, and Linux's console driver takes as a magic SysRq. Both go in
+ * the RX FIFO at once, the break as a 0 byte that shows LSR.BI when it
+ * reaches the head. 0; -EBUSY when the FIFO lacks room for both (or in
+ * loopback, or the UART stayed busy); -EINVAL without a UART.
+ */
+int serial8250__send_break(struct serial8250 *s, uint8_t key);
 /* Bytes serial8250__receive() would take now. */
 size_t serial8250__rx_room(struct serial8250 *s);
 /*

@@ -51,6 +51,7 @@ struct smccc_call {
 struct smccc_res {
 	uint64_t a[4]; /* x0..x3 */
 	unsigned int nr; /* how many of x0.. to write back; 0 for none */
+	bool injected; /* a fault injected on purpose, not the real answer */
 };
 
 /* Decode a function ID (and conduit) into call; args left zero. */

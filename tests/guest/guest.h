@@ -154,6 +154,7 @@ struct dt_info {
 	int valid;
 	int has_boot_count;
 	u32 boot_count;
+	const char *bootargs; /* /chosen bootargs, NUL-terminated, or NULL */
 	u64 ram_base;
 	u64 ram_size;
 	int nr_cpus;

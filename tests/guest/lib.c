@@ -383,6 +383,9 @@ int dt_parse(const void *fdt, struct dt_info *out)
 				    len == 4) {
 					out->has_boot_count = 1;
 					out->boot_count = be32(val);
+				} else if (!strcmp(pname, "bootargs") && len &&
+					   !val[len - 1]) {
+					out->bootargs = (const char *)val;
 				}
 			} else if (depth == 2 && name_is(path[1], "memory")) {
 				if (!strcmp(pname, "reg") &&

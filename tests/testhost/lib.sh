@@ -263,6 +263,8 @@ echo "TESTHOST-L1-INIT"
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=${TERM:-linux}
 export LKVM=/usr/bin/lkvm GUEST_DIR=/guest TESTHOST_MODE=testhost
 export SCENARIO_LIB=/testhost/scenario-lib.sh TESTHOST_ROOT=
+# Variables given to tests/testhost/run --env.
+[ -f /testhost/env ] && . /testhost/env
 hostname testhost
 read up _ </proc/uptime
 echo "TESTHOST-UP uptime=$up kernel=$(uname -r)"

@@ -279,6 +279,75 @@ run_lkvm_as_nobody() {
 		su -s /bin/sh nobody -c "exec $(sq_args "$LKVM" "$@")"
 }
 
+# ---- guests driven from outside (hotplug.sh, control.sh) ----------------
+# The default guest without lkvm_cmd runs a shell on its console; these
+# feed it commands through a FIFO and read the answers from lkvm's stdout.
+
+# guest_start NAME FD TIMEOUT ARGS...: $LKVM run --name NAME ARGS in the
+# background, its stdin a FIFO held open here on file descriptor FD (a
+# digit 3-9), stdout in $W/NAME.out, stderr in $W/NAME.err; GUEST_PID is
+# its pid. Waits up to TIMEOUT s for the guest's shell, then turns off its
+# echo, prompt and console kernel messages. Returns 0 when the shell
+# answers.
+guest_start() {
+	_gs_name=$1 _gs_fd=$2 _gs_t=$3
+	shift 3
+	rm -f "$W/$_gs_name.in"
+	mkfifo "$W/$_gs_name.in"
+	: >"$W/$_gs_name.out"
+	"$LKVM" run --name "$_gs_name" "$@" <"$W/$_gs_name.in" \
+		>"$W/$_gs_name.out" 2>"$W/$_gs_name.err" &
+	GUEST_PID=$!
+	eval "exec $_gs_fd>\"\$W/\$_gs_name.in\""
+	wait_while_running "$GUEST_PID" "$_gs_t" \
+		grep -q 'busybox shell' "$W/$_gs_name.out" || return 1
+	gsh "$_gs_fd" "$_gs_name" 'stty -echo; PS1=; PS2=; dmesg -n 1' 60
+}
+
+_gsh_seq=0
+# gsh FD NAME CMD [TIMEOUT]: run CMD in NAME's guest shell (fed on FD) and
+# wait up to TIMEOUT (default 120) s for it to finish. Returns CMD's
+# status, or 124 when it did not finish. CMD prints what the caller wants
+# as TAG=value lines (see gval).
+gsh() {
+	_gsh_seq=$((_gsh_seq + 1))
+	_gsh_mark="GSH-END-$_gsh_seq"
+	printf '%s\necho "%s rc=$?"\n' "$3" "$_gsh_mark" >&"$1"
+	_gsh_i=0
+	while ! grep -q "^$_gsh_mark rc=[0-9]" "$W/$2.out"; do
+		if [ "$_gsh_i" -ge $((${4:-120} * 5)) ]; then
+			echo "gsh: no $_gsh_mark from $2 after ${4:-120} s"
+			show_tail "$W/$2.out" 25
+			return 124
+		fi
+		sleep 0.2 2>/dev/null || sleep 1
+		_gsh_i=$((_gsh_i + 1))
+	done
+	return "$(tr -d '\r' <"$W/$2.out" |
+		sed -n "s/^$_gsh_mark rc=\([0-9]*\).*/\1/p" | tail -n 1)"
+}
+
+# gval NAME TAG: the last TAG=value line of NAME's console, the value.
+gval() {
+	tr -d '\r' <"$W/$1.out" | sed -n "s/^$2=//p" | tail -n 1
+}
+
+# guest_end FD PID: close the console FIFO; wait up to 60 s for lkvm to
+# exit (SIGTERM, then SIGKILL). Returns its exit status (124: killed).
+guest_end() {
+	eval "exec $1>&-"
+	_ge_i=0
+	while [ "$_ge_i" -lt 60 ] && running "$2"; do
+		sleep 1
+		_ge_i=$((_ge_i + 1))
+	done
+	if running "$2"; then
+		stop_lkvm "$2"
+		return 124
+	fi
+	wait "$2"
+}
+
 # ---- the guest CPU's features (cpu-features.sh, scenarios-mte/) -------
 
 # featprobe_initrd OUT: the default guest initramfs with a second archive
@@ -324,4 +393,114 @@ feature_has() {
 	for _t in "$@"; do
 		case " $_l " in *" $_t "*) ;; *) return 1 ;; esac
 	done
+}
+# lkvm_footprint PID RAM_MIB: one line "rss=KiB own=KiB fds=N" about a
+# running lkvm: its VmRSS; the resident memory of every mapping but the
+# guest RAM (the anonymous mapping of RAM_MIB MiB, which holds what the
+# guest touched), i.e. lkvm's own; its open file descriptors. Returns 1
+# (and prints nothing) if PID is gone or the guest RAM is not found.
+lkvm_footprint() {
+	_fp_rss=$(awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null)
+	_fp_own=$(awk -v ram_kb=$(($2 * 1024)) '
+		/^[0-9a-f]+-[0-9a-f]+ / { anon = (NF == 5); next }
+		$1 == "Size:" { size = $2; next }
+		$1 == "Rss:" {
+			if (anon && size == ram_kb && !found)
+				found = 1
+			else
+				own += $2
+		}
+		END { if (found) print own + 0 }' "/proc/$1/smaps" 2>/dev/null)
+	_fp_fds=$(ls "/proc/$1/fd" 2>/dev/null | wc -l)
+	[ -n "$_fp_rss" ] && [ -n "$_fp_own" ] && running "$1" || return 1
+	echo "rss=$_fp_rss own=$_fp_own fds=$_fp_fds"
+}
+
+# serve_waits PID OUT PREFIX RAM_MIB FPFILE LABEL...: for a guest that
+# prints "PREFIX-WAIT LABEL" and then waits for a key on its console, with
+# lkvm's stdin on the caller's fd 3 (a FIFO): for each LABEL in turn, waits
+# (as long as lkvm runs) for that line in OUT, appends
+# "LABEL <lkvm_footprint>" to FPFILE and sends a newline. Returns 1 as
+# soon as a LABEL never came or lkvm could not be looked at.
+serve_waits() {
+	_sw_pid=$1 _sw_out=$2 _sw_pfx=$3 _sw_mem=$4 _sw_fp=$5
+	shift 5
+	for _sw_l in "$@"; do
+		# A whole line: "...-WAIT 1" must not match "...-WAIT 10".
+		wait_while_running "$_sw_pid" 100000 \
+			grep -qE "^$_sw_pfx-WAIT ${_sw_l}[[:space:]]*\$" "$_sw_out" ||
+			return 1
+		_sw_f=$(lkvm_footprint "$_sw_pid" "$_sw_mem") || return 1
+		echo "$_sw_l $_sw_f" >>"$_sw_fp"
+		echo >&3
+	done
+}
+
+# fp_field FPFILE LABEL FIELD: FIELD (rss, own, fds) of LABEL's line.
+fp_field() {
+	sed -n "s/^$2 .*$3=\([0-9]*\).*/\1/p" "$1" | head -n 1
+}
+
+# Pages lkvm may gain between two looks at the same point of a guest's
+# life without leaking: a first touch of a deeper stack page or of a
+# page of a path run rarely (see the README's stress runs).
+FOOTPRINT_TOL_KB=${FOOTPRINT_TOL_KB:-8}
+
+# check_footprint NAME FPFILE BASE LAST: NAME/rss passes if lkvm's own
+# memory at label LAST is at most FOOTPRINT_TOL_KB above that at BASE,
+# NAME/fds if it has as many open files (footprint_info shows them).
+check_footprint() {
+	_cf_n=$1 _cf_f=$2 _cf_b=$3 _cf_l=$4
+	_cf_ob=$(fp_field "$_cf_f" "$_cf_b" own)
+	_cf_ol=$(fp_field "$_cf_f" "$_cf_l" own)
+	_cf_db=$(fp_field "$_cf_f" "$_cf_b" fds)
+	_cf_dl=$(fp_field "$_cf_f" "$_cf_l" fds)
+	if [ -z "$_cf_ob" ] || [ -z "$_cf_ol" ]; then
+		fail "$_cf_n/rss" "lkvm was not looked at both at '$_cf_b' and at '$_cf_l'"
+		fail "$_cf_n/fds" "lkvm was not looked at both at '$_cf_b' and at '$_cf_l'"
+		return
+	fi
+	if [ $((_cf_ol - _cf_ob)) -le "$FOOTPRINT_TOL_KB" ]; then
+		pass "$_cf_n/rss"
+	else
+		fail "$_cf_n/rss" "lkvm's own resident memory grew from $_cf_ob KiB at '$_cf_b' to $_cf_ol KiB at '$_cf_l' (tolerance $FOOTPRINT_TOL_KB KiB)"
+	fi
+	if [ "$_cf_db" = "$_cf_dl" ]; then
+		pass "$_cf_n/fds"
+	else
+		fail "$_cf_n/fds" "lkvm had $_cf_db open files at '$_cf_b', $_cf_dl at '$_cf_l'"
+	fi
+}
+
+# footprint_info KEY FPFILE: every look at lkvm, on one INFO line.
+footprint_info() {
+	info "$1" "$(awk '{
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		printf "%sat %s: VmRSS %s KiB, own %s KiB, %s fds",
+			(NR > 1 ? "; " : ""), $1, v["rss"], v["own"], v["fds"]
+	}' "$2") (own: without the guest RAM)"
+}
+
+# kmsg_unsplice IN OUT: IN (a guest's console, without CRs) with the
+# kernel's own messages taken out: one that came in the middle of a
+# guest's line (the kernel prints its emergencies whatever the loglevel)
+# goes, with its time stamp, and the line is joined again. Prints how many
+# were taken out.
+kmsg_unsplice() {
+	awk -v out="$2" '
+		{
+			l = carry $0
+			carry = ""
+			if (match(l, /\[ *[0-9]+\.[0-9]+\] /)) {
+				n++
+				carry = substr(l, 1, RSTART - 1)
+				next
+			}
+			print l >out
+		}
+		END {
+			if (carry != "")
+				print carry >out
+			print n + 0
+		}' "$1"
 }

@@ -633,6 +633,113 @@ static void console_panic_option(struct test_ctx *t)
 	EXPECT_BAD(t, "--stop-on-console-panic", "--stop-on-console-panic=1");
 }
 
+static void hotplug_options(struct test_ctx *t)
+{
+	char *argv[] = { "run",
+			 "-k",
+			 "I",
+			 "-c",
+			 "2",
+			 "--max-cpus",
+			 "8",
+			 "--psci-fail",
+			 "CPU_ON=DENIED,count=2",
+			 "--psci-fail",
+			 "cpu_off=-6",
+			 "--psci-fail",
+			 "CPU_ON=INTERNAL_FAILURE",
+			 "--psci-delay-on",
+			 "6000" };
+	char *only_max[] = { "run", "-k", "I", "--max-cpus", "4" };
+	char *plain[] = { "run", "-k", "I", "-c", "3" };
+	struct kvm_config cfg;
+	char err[256];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_cpus, 2);
+	CHECK_EQ(t, cfg.max_cpus, 8);
+	/* The later CPU_ON replaces the earlier one. */
+	CHECK_EQ(t, cfg.nr_psci_faults, 2);
+	CHECK_EQ(t, cfg.psci_faults[0].fn, 3);
+	CHECK_EQ(t, cfg.psci_faults[0].code, -6);
+	CHECK_EQ(t, cfg.psci_faults[0].count, 1);
+	CHECK_EQ(t, cfg.psci_faults[1].fn, 2);
+	CHECK_EQ(t, cfg.psci_faults[1].code, -6);
+	CHECK_EQ(t, cfg.psci_delay_on_ms, 6000);
+	CHECK_EQ(t, run_options__finalize(&cfg, 16, 0, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.max_cpus, 8);
+	/* RAM follows the vCPUs enabled at boot. */
+	CHECK_EQ(t, cfg.ram_size, 64 * SZ_1M * 5);
+
+	/* Without --max-cpus: as many as --cpus. */
+	CHECK_EQ(t, parse(&cfg, NARGS(plain), plain, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.max_cpus, -1);
+	CHECK_EQ(t, run_options__finalize(&cfg, 16, 0, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.max_cpus, 3);
+	/* Only --max-cpus: the host's CPUs, at most that many. */
+	CHECK_EQ(t, parse(&cfg, NARGS(only_max), only_max, err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, run_options__finalize(&cfg, 16, 0, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_cpus, 4);
+	CHECK_EQ(t, cfg.max_cpus, 4);
+	CHECK_EQ(t, parse(&cfg, NARGS(only_max), only_max, err, sizeof(err)),
+		 0);
+	CHECK_EQ(t, run_options__finalize(&cfg, 2, 0, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_cpus, 2);
+	CHECK_EQ(t, cfg.max_cpus, 4);
+
+	EXPECT_BAD(t, "--max-cpus 2 is below --cpus 3", "-c", "3", "--max-cpus",
+		   "2");
+	EXPECT_BAD(t, "--max-cpus", "--max-cpus", "0");
+	EXPECT_BAD(t, "--max-cpus", "--max-cpus", "x");
+	EXPECT_BAD(t, "--max-cpus", "--max-cpus", "4097");
+	EXPECT_BAD(t, "needs --psci user", "--max-cpus", "4", "--psci",
+		   "kernel");
+	EXPECT_BAD(t, "need --psci user", "--psci", "kernel", "--psci-fail",
+		   "CPU_ON=DENIED");
+	EXPECT_BAD(t, "need --psci user", "--psci-delay-on", "5", "--psci",
+		   "kernel");
+	EXPECT_BAD(t, "--psci-fail", "--psci-fail", "CPU_ON");
+	EXPECT_BAD(t, "SYSTEM_OFF", "--psci-fail", "SYSTEM_OFF=DENIED");
+	EXPECT_BAD(t, "no PSCI error", "--psci-fail", "CPU_ON=SUCCESS");
+	EXPECT_BAD(t, "count", "--psci-fail", "CPU_ON=DENIED,count=0");
+	EXPECT_BAD(t, "--psci-delay-on", "--psci-delay-on", "-1");
+	EXPECT_BAD(t, "--psci-delay-on", "--psci-delay-on", "600001");
+	EXPECT_BAD(t, "--psci-delay-on", "--psci-delay-on", "");
+	EXPECT_BAD(t, "--psci-delay-on", "--psci-delay-on", "1s");
+	/* Same-size --cpus and --max-cpus with KVM's PSCI is fine. */
+	{
+		char *k[] = { "run",	    "-k", "I",	    "-c",    "2",
+			      "--max-cpus", "2",  "--psci", "kernel" };
+
+		CHECK_EQ(t, parse(&cfg, NARGS(k), k, err, sizeof(err)), 0);
+	}
+}
+
+static void names(struct test_ctx *t)
+{
+	char *argv[] = { "run", "-k", "I", "--name", "exp-1.a_b+c" };
+	struct kvm_config cfg;
+	char err[256];
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	CHECK_STR(t, cfg.name, "exp-1.a_b+c");
+	EXPECT_BAD(t, "--name", "--name", "a b");
+	EXPECT_BAD(t, "--name", "--name", ".x");
+	EXPECT_BAD(t, "--name", "--name", "-x");
+	EXPECT_BAD(t, "--name", "--name", "x\n");
+	{
+		/* 65 characters: one too many (longer than EXPECT_BAD's). */
+		char *l[] = { "run", "-k", "I", "--name",
+			      "0123456789012345678901234567890123456789"
+			      "0123456789012345678901234" };
+
+		CHECK_EQ(t, parse(&cfg, NARGS(l), l, err, sizeof(err)),
+			 -EINVAL);
+		CHECK(t, strstr(err, "--name") != NULL);
+	}
+}
+
 static void finalize_keeps_given(struct test_ctx *t)
 {
 	char *argv[] = { "run", "-k", "I", "-c", "2", "-m", "100M" };
@@ -917,15 +1024,16 @@ static void network_options(struct test_ctx *t)
 	CHECK_EQ(t, cfg.nr_nets, CFG_MAX_NETS);
 }
 
-TEST_SUITE(options, TEST(psci_options), TEST(disk_options),
-	   TEST(network_options), TEST(defaults), TEST(short_options),
-	   TEST(long_options), TEST(loglevels), TEST(irqchips), TEST(help),
-	   TEST(usage_text), TEST(positional_kernel), TEST(extra_positional),
-	   TEST(bad_values), TEST(bad_value_keeps_config),
-	   TEST(mem_accepts_64k_multiples), TEST(unknown_options),
-	   TEST(odd_long_options), TEST(missing_argument), TEST(no_kernel),
-	   TEST(small_err_buffer), TEST(reparse_resets_getopt),
-	   TEST(finalize_defaults), TEST(finalize_keeps_given), TEST(size_ok),
-	   TEST(size_bad), TEST(size_limits), TEST(mem_above_host_ram),
-	   TEST(mem_minimum), TEST(cpus_digits_only), TEST(params_length),
-	   TEST(bootargs), TEST(console_panic_option));
+TEST_SUITE(options, TEST(hotplug_options), TEST(names), TEST(psci_options),
+	   TEST(disk_options), TEST(network_options), TEST(defaults),
+	   TEST(short_options), TEST(long_options), TEST(loglevels),
+	   TEST(irqchips), TEST(help), TEST(usage_text),
+	   TEST(positional_kernel), TEST(extra_positional), TEST(bad_values),
+	   TEST(bad_value_keeps_config), TEST(mem_accepts_64k_multiples),
+	   TEST(unknown_options), TEST(odd_long_options),
+	   TEST(missing_argument), TEST(no_kernel), TEST(small_err_buffer),
+	   TEST(reparse_resets_getopt), TEST(finalize_defaults),
+	   TEST(finalize_keeps_given), TEST(size_ok), TEST(size_bad),
+	   TEST(size_limits), TEST(mem_above_host_ram), TEST(mem_minimum),
+	   TEST(cpus_digits_only), TEST(params_length), TEST(bootargs),
+	   TEST(console_panic_option));

@@ -47,7 +47,7 @@ static void wait_parked(struct power_table *t, unsigned int idx)
 {
 	pthread_mutex_lock(&t->lock);
 	while (!t->v[idx].parked)
-		pthread_cond_wait(&t->parked_cond, &t->lock);
+		pthread_cond_wait(&t->quiet_cond, &t->lock);
 	pthread_mutex_unlock(&t->lock);
 }
 
@@ -476,10 +476,480 @@ static void cpu_on_race(struct test_ctx *t)
 	power__destroy(&pt);
 }
 
+/* ---- hotplug policy ---------------------------------------------------- */
+
+static void policy_denied_until_enabled(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	const unsigned int two_three[] = { 2, 3 }, two[] = { 2 };
+
+	CHECK_EQ(t, power__init(&pt, 4), 0);
+	CHECK(t, power__enabled(&pt, 3));
+	CHECK_EQ(t, power__set_enabled(&pt, two_three, 2, false, NULL), 0);
+	CHECK(t, !power__enabled(&pt, 2));
+	CHECK(t, !power__enabled(&pt, 3));
+	CHECK(t, !power__enabled(&pt, 4)); /* out of range */
+
+	CHECK_EQ(t, power__cpu_on(&pt, 2, &b), -EPERM);
+	CHECK_EQ(t, power__get(&pt, 2), POWER_OFF);
+	CHECK_EQ(t, power__set_enabled(&pt, two, 1, true, NULL), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 2, &b), 0);
+	CHECK_EQ(t, power__get(&pt, 2), POWER_ON_PENDING);
+	CHECK_EQ(t, power__cpu_on(&pt, 3, &b), -EPERM);
+
+	/* The policy outlives a reset. */
+	power__all_off(&pt);
+	power__end_reset(&pt);
+	CHECK(t, power__enabled(&pt, 2));
+	CHECK(t, !power__enabled(&pt, 3));
+	CHECK_EQ(t, power__cpu_on(&pt, 3, &b), -EPERM);
+	power__destroy(&pt);
+}
+
+static void policy_refusals(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	const unsigned int boot[] = { 1, 0 }, out[] = { 4 }, busy[] = { 3, 2 };
+	const unsigned int one[] = { 1 };
+	bool en[4];
+	unsigned int bad = 99;
+
+	CHECK_EQ(t, power__init(&pt, 4), 0);
+	CHECK_EQ(t, power__set_enabled(&pt, boot, 2, false, &bad), -EPERM);
+	CHECK_EQ(t, bad, 0);
+	CHECK(t, power__enabled(&pt, 1)); /* all or nothing */
+	CHECK_EQ(t, power__set_enabled(&pt, out, 1, true, &bad), -EINVAL);
+	CHECK_EQ(t, bad, 4);
+	CHECK_EQ(t, power__set_enabled(&pt, out, 1, false, &bad), -EINVAL);
+
+	/* ON, and ON_PENDING, cannot be disabled. */
+	CHECK_EQ(t, power__cpu_on(&pt, 2, &b), 0);
+	CHECK_EQ(t, power__set_enabled(&pt, busy, 2, false, &bad), -EBUSY);
+	CHECK_EQ(t, bad, 2);
+	CHECK(t, power__enabled(&pt, 3));
+	CHECK(t, power__mark_on(&pt, 2));
+	CHECK_EQ(t, power__set_enabled(&pt, busy, 2, false, &bad), -EBUSY);
+	power__cpu_off(&pt, 2);
+	CHECK_EQ(t, power__set_enabled(&pt, busy, 2, false, &bad), 0);
+
+	/* Enabling is always allowed, even twice; the boot vCPU too. */
+	CHECK_EQ(t, power__set_enabled(&pt, boot, 2, true, NULL), 0);
+	CHECK_EQ(t, power__set_enabled(&pt, one, 1, true, NULL), 0);
+	power__snapshot_policy(&pt, NULL, en);
+	CHECK(t, en[0] && en[1] && !en[2] && !en[3]);
+	power__destroy(&pt);
+}
+
+#define MAX_EVENTS 64
+
+struct ev_log {
+	struct power_event ev[MAX_EVENTS];
+	unsigned int n;
+	unsigned int bad; /* a disabled vCPU seen not OFF */
+};
+
+static void log_event(void *opaque, const struct power_event *ev)
+{
+	struct ev_log *l = opaque;
+
+	if (!ev->enabled && ev->state != POWER_OFF)
+		l->bad++;
+	if (l->n < MAX_EVENTS)
+		l->ev[l->n] = *ev;
+	l->n++;
+}
+
+static void notify_events(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	const unsigned int one[] = { 1 };
+	struct ev_log l = { 0 };
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	power__set_notify(&pt, log_event, &l);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), 0);
+	CHECK(t, power__mark_on(&pt, 1));
+	power__cpu_off(&pt, 1);
+	power__cpu_off(&pt, 1); /* no change, no event */
+	CHECK_EQ(t, power__set_enabled(&pt, one, 1, false, NULL), 0);
+	CHECK_EQ(t, power__set_enabled(&pt, one, 1, false, NULL), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), -EPERM);
+	CHECK_EQ(t, power__set_enabled(&pt, one, 1, true, NULL), 0);
+
+	CHECK_EQ(t, l.n, 5);
+	CHECK_EQ(t, l.ev[0].kind, POWER_EV_STATE);
+	CHECK_EQ(t, l.ev[0].vcpu, 1);
+	CHECK_EQ(t, l.ev[0].old, POWER_OFF);
+	CHECK_EQ(t, l.ev[0].state, POWER_ON_PENDING);
+	CHECK_EQ(t, l.ev[1].old, POWER_ON_PENDING);
+	CHECK_EQ(t, l.ev[1].state, POWER_ON);
+	CHECK_EQ(t, l.ev[2].old, POWER_ON);
+	CHECK_EQ(t, l.ev[2].state, POWER_OFF);
+	CHECK_EQ(t, l.ev[3].kind, POWER_EV_POLICY);
+	CHECK(t, !l.ev[3].enabled);
+	CHECK_EQ(t, l.ev[4].kind, POWER_EV_POLICY);
+	CHECK(t, l.ev[4].enabled);
+	CHECK_EQ(t, l.bad, 0);
+	power__destroy(&pt);
+}
+
+/* A disable reaching the lock just before a CPU_ON, and the reverse. */
+struct policy_rival {
+	struct power_table *t;
+	bool disable; /* else CPU_ON */
+	int ret;
+};
+
+static void policy_rival_step(void *arg)
+{
+	struct policy_rival *r = arg;
+	struct power_boot b = { 0x80000000, 0, false };
+	const unsigned int one[] = { 1 };
+
+	if (r->disable)
+		r->ret = power__set_enabled(r->t, one, 1, false, NULL);
+	else
+		r->ret = power__cpu_on(r->t, 1, &b);
+}
+
+static void policy_race_at_lock(struct test_ctx *t)
+{
+	struct power_boot b = { 0x80000000, 0, false };
+	const unsigned int one[] = { 1 };
+	struct power_table pt;
+	struct policy_rival r;
+
+	/* The disable wins: the CPU_ON is DENIED and the vCPU stays off. */
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	r = (struct policy_rival){ &pt, true, 1 };
+	lock_seam__arm(&pt.lock, policy_rival_step, &r);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), -EPERM);
+	CHECK(t, lock_seam__fired());
+	CHECK_EQ(t, r.ret, 0);
+	CHECK_EQ(t, power__get(&pt, 1), POWER_OFF);
+	power__destroy(&pt);
+
+	/* The CPU_ON wins: the disable is refused, the vCPU comes on. */
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	r = (struct policy_rival){ &pt, false, 1 };
+	lock_seam__arm(&pt.lock, policy_rival_step, &r);
+	CHECK_EQ(t, power__set_enabled(&pt, one, 1, false, NULL), -EBUSY);
+	CHECK(t, lock_seam__fired());
+	CHECK_EQ(t, r.ret, 0);
+	CHECK(t, power__enabled(&pt, 1));
+	CHECK_EQ(t, power__get(&pt, 1), POWER_ON_PENDING);
+	power__destroy(&pt);
+}
+
+#define POLICY_ROUNDS 20000
+
+struct guest_sim {
+	struct power_table *t;
+	int ons, denied;
+	bool stop; /* __atomic */
+};
+
+/* The guest: CPU_ON vCPU 1, let it run, CPU_OFF; again and again. */
+static void *guest_sim_fn(void *arg)
+{
+	struct guest_sim *g = arg;
+	struct power_boot b = { 0x80000000, 0, false };
+	int ret;
+
+	while (!__atomic_load_n(&g->stop, __ATOMIC_ACQUIRE)) {
+		ret = power__cpu_on(g->t, 1, &b);
+		if (ret == -EPERM) {
+			g->denied++;
+			continue;
+		}
+		if (ret)
+			continue;
+		__atomic_fetch_add(&g->ons, 1, __ATOMIC_RELAXED);
+		power__mark_on(g->t, 1);
+		power__cpu_off(g->t, 1);
+	}
+	return NULL;
+}
+
+static void policy_race_threads(struct test_ctx *t)
+{
+	const unsigned int one[] = { 1 };
+	struct power_table pt;
+	struct ev_log l = { 0 };
+	struct guest_sim g = { 0 };
+	pthread_t th;
+	int i, disabled = 0, refused = 0, ret;
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	power__set_notify(&pt, log_event, &l);
+	g.t = &pt;
+	pthread_create(&th, NULL, guest_sim_fn, &g);
+	/* The rounds, and until the guest has had some runs (slow hosts). */
+	for (i = 0; i < POLICY_ROUNDS ||
+		    (__atomic_load_n(&g.ons, __ATOMIC_RELAXED) < 100 &&
+		     i < 100 * POLICY_ROUNDS);
+	     i++) {
+		ret = power__set_enabled(&pt, one, 1, false, NULL);
+		if (!ret)
+			disabled++;
+		else if (ret == -EBUSY)
+			refused++;
+		/* While disabled the guest can never power it on. */
+		if (!ret)
+			CHECK_EQ(t, power__get(&pt, 1), POWER_OFF);
+		CHECK_EQ(t, power__set_enabled(&pt, one, 1, true, NULL), 0);
+	}
+	__atomic_store_n(&g.stop, true, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
+	/* Checked under the lock at every change: never ON while disabled. */
+	CHECK_EQ(t, l.bad, 0);
+	CHECK_EQ(t, disabled + refused, i);
+	CHECK(t, g.ons >= 100);
+	power__destroy(&pt);
+}
+
+/* ---- pause, hold and service requests ------------------------------------ */
+
+struct holder {
+	pthread_t thread;
+	struct power_table *t;
+	unsigned int self;
+	int ret;
+	int done; /* __atomic */
+};
+
+static void *holder_fn(void *arg)
+{
+	struct holder *h = arg;
+
+	h->ret = power__hold(h->t, h->self);
+	__atomic_store_n(&h->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void holder_start(struct holder *h, struct power_table *t,
+			 unsigned int self)
+{
+	memset(h, 0, sizeof(*h));
+	h->t = t;
+	h->self = self;
+	h->ret = 99;
+	pthread_create(&h->thread, NULL, holder_fn, h);
+}
+
+static void pause_holds_until_resume(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	struct holder h;
+	struct waiter w;
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK(t, power__mark_on(&pt, 0));
+	CHECK(t, !power__should_hold(&pt, 0));
+	CHECK(t, !power__resume(&pt)); /* not paused */
+	CHECK(t, power__pause(&pt));
+	CHECK(t, !power__pause(&pt)); /* already */
+	CHECK(t, power__paused(&pt));
+	CHECK(t, power__should_hold(&pt, 0));
+
+	/* vCPU 0 runs into the hold; vCPU 1 is parked: quiet. */
+	CHECK(t, !power__wait_quiet(&pt, 10));
+	holder_start(&h, &pt, 0);
+	waiter_start(&w, &pt, 1);
+	CHECK(t, power__wait_quiet(&pt, 10000));
+	sleep_ms(10);
+	CHECK(t, !__atomic_load_n(&h.done, __ATOMIC_ACQUIRE));
+
+	/* A CPU_ON while paused waits: the target stays parked. */
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), 0);
+	sleep_ms(10);
+	CHECK(t, !waiter_done(&w));
+	CHECK(t, power__wait_quiet(&pt, 10000));
+
+	CHECK(t, power__resume(&pt));
+	pthread_join(h.thread, NULL);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, h.ret, 0);
+	CHECK_EQ(t, w.ret, 0);
+	CHECK(t, !power__should_hold(&pt, 0));
+	power__destroy(&pt);
+}
+
+/* Join within 10 s: a thread that never returns fails the test. */
+static bool join_within(pthread_t th)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 10;
+	return pthread_timedjoin_np(th, NULL, &ts) == 0;
+}
+
+/* A reset while paused: held vCPUs park, the reset completes, the next
+ * boot waits for the resume. */
+static void pause_and_reset(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	struct holder h[2];
+	struct waiter w, w1;
+	unsigned int i;
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	for (i = 0; i < 2; i++) {
+		CHECK_EQ(t, power__cpu_on(&pt, i, &b), 0);
+		CHECK(t, power__mark_on(&pt, i));
+	}
+	power__pause(&pt);
+	for (i = 0; i < 2; i++)
+		holder_start(&h[i], &pt, i);
+	CHECK(t, power__wait_quiet(&pt, 10000));
+	power__all_off(&pt);
+	for (i = 0; i < 2; i++) {
+		if (!join_within(h[i].thread)) {
+			/* Still held: let it go so the test can end. */
+			CHECK(t, !"a held vCPU did not park for the reset");
+			power__shutdown(&pt);
+			for (; i < 2; i++)
+				pthread_join(h[i].thread, NULL);
+			power__destroy(&pt);
+			return;
+		}
+		CHECK_EQ(t, h[i].ret, 0);
+		CHECK(t, power__should_park(&pt, i));
+	}
+	waiter_start(&w, &pt, 0);
+	waiter_start(&w1, &pt, 1);
+	power__wait_all_parked(&pt);
+	CHECK_EQ(t, nr_parked(&pt), 2);
+	power__end_reset(&pt);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	sleep_ms(10);
+	CHECK(t, !waiter_done(&w)); /* paused: the new boot waits */
+	power__resume(&pt);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, w.ret, 0);
+	power__shutdown(&pt);
+	pthread_join(w1.thread, NULL);
+	CHECK_EQ(t, w1.ret, -ESHUTDOWN);
+	power__destroy(&pt);
+}
+
+static void pause_shutdown(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	struct holder h;
+
+	CHECK_EQ(t, power__init(&pt, 1), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK(t, power__mark_on(&pt, 0));
+	power__pause(&pt);
+	holder_start(&h, &pt, 0);
+	CHECK(t, power__wait_quiet(&pt, 10000));
+	power__shutdown(&pt);
+	pthread_join(h.thread, NULL);
+	CHECK_EQ(t, h.ret, -ESHUTDOWN);
+	CHECK(t, !power__wait_quiet(&pt, 10)); /* false at shutdown */
+	CHECK_EQ(t, power__request_service(&pt, 0), -ESHUTDOWN);
+	power__destroy(&pt);
+}
+
+static void service_parked_vcpu(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct waiter w;
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	CHECK_EQ(t, power__request_service(&pt, 2), -EINVAL);
+	waiter_start(&w, &pt, 1);
+	wait_parked(&pt, 1);
+	CHECK(t, power__wait_service(&pt, 1, 1)); /* nothing asked */
+	CHECK_EQ(t, power__request_service(&pt, 1), 0);
+	CHECK_EQ(t, power__request_service(&pt, 1), -EBUSY);
+	pthread_join(w.thread, NULL);
+	/* Woken for the request, not powered on. */
+	CHECK_EQ(t, w.ret, POWER_WAIT_SERVICE);
+	CHECK_EQ(t, power__get(&pt, 1), POWER_OFF);
+	CHECK(t, power__should_hold(&pt, 1));
+	CHECK(t, !power__wait_service(&pt, 1, 10));
+	power__service_done(&pt, 1);
+	CHECK(t, power__wait_service(&pt, 1, 10));
+	CHECK(t, !power__should_hold(&pt, 1));
+	power__destroy(&pt);
+}
+
+static void service_held_vcpu(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	struct holder h;
+
+	CHECK_EQ(t, power__init(&pt, 1), 0);
+	CHECK_EQ(t, power__cpu_on(&pt, 0, &b), 0);
+	CHECK(t, power__mark_on(&pt, 0));
+	power__pause(&pt);
+	holder_start(&h, &pt, 0);
+	CHECK(t, power__wait_quiet(&pt, 10000));
+	CHECK_EQ(t, power__request_service(&pt, 0), 0);
+	pthread_join(h.thread, NULL);
+	CHECK_EQ(t, h.ret, POWER_WAIT_SERVICE);
+	power__service_done(&pt, 0);
+	/* Still paused: it holds again. */
+	holder_start(&h, &pt, 0);
+	CHECK(t, power__wait_quiet(&pt, 10000));
+	power__resume(&pt);
+	pthread_join(h.thread, NULL);
+	CHECK_EQ(t, h.ret, 0);
+	power__destroy(&pt);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void delayed_power_on(struct test_ctx *t)
+{
+	struct power_table pt;
+	struct power_boot b = { 0x80000000, 0, false };
+	struct waiter w;
+	uint64_t start = mono_ns();
+
+	CHECK_EQ(t, power__init(&pt, 2), 0);
+	b.not_before_ns = start + 300 * 1000000ULL;
+	b.call_ns = start;
+	waiter_start(&w, &pt, 1);
+	wait_parked(&pt, 1);
+	CHECK_EQ(t, power__cpu_on(&pt, 1, &b), 0);
+	sleep_ms(20);
+	/* Not before its time: ON_PENDING all along. */
+	CHECK(t, !waiter_done(&w));
+	CHECK_EQ(t, power__get(&pt, 1), POWER_ON_PENDING);
+	pthread_join(w.thread, NULL);
+	CHECK_EQ(t, w.ret, 0);
+	CHECK(t, mono_ns() >= b.not_before_ns);
+	CHECK_EQ(t, w.boot.call_ns, start);
+	power__destroy(&pt);
+}
+
 TEST_SUITE(power, TEST(init_all_off), TEST(transitions),
 	   TEST(snapshot_others_off), TEST(all_off),
 	   TEST(wait_on_blocks_until_cpu_on),
 	   TEST(wait_on_pending_returns_at_once), TEST(wait_on_shutdown),
 	   TEST(reset_discards_pending_boot), TEST(wait_all_parked_threads),
 	   TEST(wait_all_parked_shutdown), TEST(cpu_on_lost_at_lock),
-	   TEST(cpu_on_race));
+	   TEST(cpu_on_race), TEST(policy_denied_until_enabled),
+	   TEST(policy_refusals), TEST(notify_events),
+	   TEST(policy_race_at_lock), TEST(policy_race_threads),
+	   TEST(pause_holds_until_resume), TEST(pause_and_reset),
+	   TEST(pause_shutdown), TEST(service_parked_vcpu),
+	   TEST(service_held_vcpu), TEST(delayed_power_on));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "test.h"
 
+#include "kvm/psci-inject.h"
 #include "kvm/psci.h"
 #include "lock-seam.h"
 
@@ -1399,6 +1400,343 @@ static void cpu_on_race(struct test_ctx *t)
 	env_destroy(&e);
 }
 
+/* ---- hotplug policy and fault injection -------------------------------- */
+
+static void cpu_on_disabled_denied(struct test_ctx *t)
+{
+	const unsigned int two[] = { 2 };
+	unsigned int k;
+
+	for (k = 0; k < 2; k++) {
+		uint32_t fid = cpu_on_fids[k];
+		struct env e;
+		struct smccc_res r;
+
+		env_init(t, &e, 4, NULL);
+		set_state(&e, 0, POWER_ON);
+		CHECK_EQ(t, power__set_enabled(&e.power, two, 1, false, NULL),
+			 0);
+		r = call(&e, 0, fid, 2, RAM_BASE, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_DENIED);
+		CHECK(t, !r.injected);
+		CHECK_EQ(t, power__get(&e.power, 2), POWER_OFF);
+		/* A disabled vCPU is OFF, at every affinity level. */
+		r = call(&e, 0, aff_fids[k], 2, 0, 0);
+		CHECK_RET(t, r, aff_fids[k], PSCI_AFFINITY_OFF);
+		/* A bad entry point is still INVALID_ADDRESS first. */
+		r = call(&e, 0, fid, 2, 0, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_INVALID_ADDRESS);
+
+		CHECK_EQ(t, power__set_enabled(&e.power, two, 1, true, NULL),
+			 0);
+		r = call(&e, 0, fid, 2, RAM_BASE, 0);
+		CHECK_RET(t, r, fid, PSCI_RET_SUCCESS);
+		CHECK_EQ(t, power__get(&e.power, 2), POWER_ON_PENDING);
+		env_destroy(&e);
+	}
+}
+
+static void env_inject(struct test_ctx *t, struct env *e,
+		       struct psci_inject *inj)
+{
+	CHECK_EQ(t, psci_inject__init(inj), 0);
+	e->psci.inject = inj;
+}
+
+static void inject_cpu_on_counts(struct test_ctx *t)
+{
+	struct psci_inject inj;
+	struct smccc_res r;
+	struct env e;
+
+	env_init(t, &e, 4, NULL);
+	env_inject(t, &e, &inj);
+	set_state(&e, 0, POWER_ON);
+	CHECK_EQ(t,
+		 psci_inject__arm(&inj, PSCI_FN_CPU_ON,
+				  PSCI_RET_INTERNAL_FAILURE, 2),
+		 0);
+	/* Both forms use up the same count, and nothing happens. */
+	r = call(&e, 0, PSCI_FN32(PSCI_FN_CPU_ON), 1, RAM_BASE, 0);
+	CHECK_RET(t, r, PSCI_FN32(PSCI_FN_CPU_ON), PSCI_RET_INTERNAL_FAILURE);
+	CHECK(t, r.injected);
+	r = call(&e, 0, PSCI_FN64(PSCI_FN_CPU_ON), 1, RAM_BASE, 0);
+	CHECK_RET(t, r, PSCI_FN64(PSCI_FN_CPU_ON), PSCI_RET_INTERNAL_FAILURE);
+	CHECK(t, r.injected);
+	CHECK_EQ(t, power__get(&e.power, 1), POWER_OFF);
+	CHECK_EQ(t, e.fake.big_endian_calls, 0);
+	/* Even a call that would fail anyway gets the injected answer. */
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_ON, PSCI_RET_DENIED, 1),
+		 0);
+	r = call(&e, 0, PSCI_FN64(PSCI_FN_CPU_ON), 77, 0, 0);
+	CHECK_RET(t, r, PSCI_FN64(PSCI_FN_CPU_ON), PSCI_RET_DENIED);
+	/* Used up: the real answer again. */
+	r = call(&e, 0, PSCI_FN64(PSCI_FN_CPU_ON), 1, RAM_BASE, 0);
+	CHECK_RET(t, r, PSCI_FN64(PSCI_FN_CPU_ON), PSCI_RET_SUCCESS);
+	CHECK(t, !r.injected);
+	CHECK_EQ(t, power__get(&e.power, 1), POWER_ON_PENDING);
+	psci_inject__destroy(&inj);
+	env_destroy(&e);
+}
+
+static void inject_other_functions(struct test_ctx *t)
+{
+	struct psci_inject inj;
+	struct smccc_res r;
+	struct env e;
+
+	env_init(t, &e, 2, NULL);
+	env_inject(t, &e, &inj);
+	set_state(&e, 0, POWER_ON);
+	set_state(&e, 1, POWER_ON);
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_OFF, PSCI_RET_DENIED, 1),
+		 0);
+	CHECK_EQ(t,
+		 psci_inject__arm(&inj, PSCI_FN_AFFINITY_INFO,
+				  PSCI_RET_INVALID_PARAMS, 1),
+		 0);
+	CHECK_EQ(t,
+		 psci_inject__arm(&inj, PSCI_FN_CPU_SUSPEND,
+				  PSCI_RET_INTERNAL_FAILURE, 1),
+		 0);
+	CHECK_EQ(t,
+		 psci_inject__arm(&inj, PSCI_FN_SYSTEM_SUSPEND,
+				  PSCI_RET_NOT_SUPPORTED, 1),
+		 0);
+
+	/* CPU_OFF returns the error and the vCPU stays on. */
+	r = call(&e, 1, 0x84000002, 0, 0, 0);
+	CHECK_RET(t, r, 0x84000002, PSCI_RET_DENIED);
+	CHECK(t, r.injected);
+	CHECK_EQ(t, power__get(&e.power, 1), POWER_ON);
+	r = call(&e, 0, aff_fids[0], 1, 0, 0);
+	CHECK_RET(t, r, aff_fids[0], PSCI_RET_INVALID_PARAMS);
+	r = call(&e, 0, aff_fids[0], 1, 0, 0);
+	CHECK_RET(t, r, aff_fids[0], PSCI_AFFINITY_ON);
+	r = call(&e, 0, 0x84000001, 0, 0, 0);
+	CHECK_RET(t, r, 0x84000001, PSCI_RET_INTERNAL_FAILURE);
+	CHECK_EQ(t, e.fake.cpu_suspend, 0);
+	r = call(&e, 0, 0xc400000e, RAM_BASE, 0, 0);
+	CHECK_RET(t, r, 0xc400000e, PSCI_RET_NOT_SUPPORTED);
+	CHECK_EQ(t, e.fake.system_suspend, 0);
+	/* Others are not injectable; VERSION never changes. */
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_VERSION, PSCI_RET_DENIED, 1),
+		 -EINVAL);
+	CHECK_EQ(t,
+		 psci_inject__arm(&inj, PSCI_FN_SYSTEM_OFF, PSCI_RET_DENIED, 1),
+		 -EINVAL);
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_ON, PSCI_RET_SUCCESS, 1),
+		 -EINVAL);
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_ON, -10, 1), -EINVAL);
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_ON, -1, 0), -EINVAL);
+	CHECK_EQ(t,
+		 psci_inject__arm(&inj, PSCI_FN_CPU_ON, -1,
+				  PSCI_INJECT_MAX_COUNT + 1),
+		 -EINVAL);
+	CHECK_EQ(t, psci_inject__arm(&inj, 99, -1, 1), -EINVAL);
+	psci_inject__destroy(&inj);
+	env_destroy(&e);
+}
+
+static void inject_delay_on(struct test_ctx *t)
+{
+	struct psci_inject inj;
+	struct psci_fault f[PSCI_FN_COUNT];
+	struct smccc_res r;
+	uint32_t delay;
+	struct env e;
+
+	env_init(t, &e, 2, NULL);
+	env_inject(t, &e, &inj);
+	set_state(&e, 0, POWER_ON);
+	CHECK_EQ(t,
+		 psci_inject__set_delay_on(&inj, PSCI_INJECT_MAX_DELAY_MS + 1),
+		 -EINVAL);
+	CHECK_EQ(t, psci_inject__set_delay_on(&inj, 250), 0);
+	r = call(&e, 0, cpu_on_fids[1], 1, RAM_BASE, 0);
+	CHECK_RET(t, r, cpu_on_fids[1], PSCI_RET_SUCCESS);
+	CHECK(t, !r.injected);
+	CHECK(t, e.power.v[1].boot.call_ns != 0);
+	CHECK_EQ(t, e.power.v[1].boot.not_before_ns,
+		 e.power.v[1].boot.call_ns + 250 * 1000000ULL);
+
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_ON, -6, 3), 0);
+	psci_inject__snapshot(&inj, f, &delay);
+	CHECK_EQ(t, delay, 250);
+	CHECK_EQ(t, f[PSCI_FN_CPU_ON].code, -6);
+	CHECK_EQ(t, f[PSCI_FN_CPU_ON].count, 3);
+	psci_inject__clear(&inj);
+	psci_inject__snapshot(&inj, f, &delay);
+	CHECK_EQ(t, delay, 0);
+	CHECK_EQ(t, f[PSCI_FN_CPU_ON].count, 0);
+	/* Without a delay, the target starts at once. */
+	power__cpu_off(&e.power, 1);
+	r = call(&e, 0, cpu_on_fids[0], 1, RAM_BASE, 0);
+	CHECK_RET(t, r, cpu_on_fids[0], PSCI_RET_SUCCESS);
+	CHECK_EQ(t, e.power.v[1].boot.not_before_ns, 0);
+	psci_inject__destroy(&inj);
+	env_destroy(&e);
+}
+
+#define TAKERS 8
+#define TAKES 2000
+
+struct taker {
+	struct psci_inject *inj;
+	int hits;
+};
+
+static void *taker_fn(void *arg)
+{
+	struct taker *k = arg;
+	int32_t code;
+	int i;
+
+	for (i = 0; i < TAKES; i++)
+		if (psci_inject__take(k->inj, PSCI_FN_CPU_ON, &code))
+			k->hits++;
+	return NULL;
+}
+
+/* K armed, many vCPUs calling at once: exactly K failures. */
+static void inject_race(struct test_ctx *t)
+{
+	struct psci_inject inj;
+	struct taker k[TAKERS];
+	pthread_t th[TAKERS];
+	int i, hits = 0;
+
+	CHECK_EQ(t, psci_inject__init(&inj), 0);
+	CHECK_EQ(t, psci_inject__arm(&inj, PSCI_FN_CPU_ON, -3, 5000), 0);
+	for (i = 0; i < TAKERS; i++) {
+		k[i] = (struct taker){ &inj, 0 };
+		pthread_create(&th[i], NULL, taker_fn, &k[i]);
+	}
+	for (i = 0; i < TAKERS; i++) {
+		pthread_join(th[i], NULL);
+		hits += k[i].hits;
+	}
+	CHECK_EQ(t, hits, 5000);
+	psci_inject__destroy(&inj);
+}
+
+static void inject_parse(struct test_ctx *t)
+{
+	static const struct {
+		const char *spec;
+		unsigned int fn;
+		int32_t code;
+		uint32_t count;
+	} good[] = {
+		{ "CPU_ON=INTERNAL_FAILURE", PSCI_FN_CPU_ON, -6, 1 },
+		{ "cpu_on=denied,count=3", PSCI_FN_CPU_ON, -3, 3 },
+		{ "CPU_OFF=-3", PSCI_FN_CPU_OFF, -3, 1 },
+		{ "AFFINITY_INFO=INVALID_PARAMETERS,count=1000000",
+		  PSCI_FN_AFFINITY_INFO, -2, 1000000 },
+		{ "CPU_SUSPEND=INVALID_PARAMS", PSCI_FN_CPU_SUSPEND, -2, 1 },
+		{ "SYSTEM_SUSPEND=ALREADY_ON", PSCI_FN_SYSTEM_SUSPEND, -4, 1 },
+		{ "CPU_ON=INVALID_ADDRESS,COUNT=2", PSCI_FN_CPU_ON, -9, 2 },
+	};
+	static const char *const bad[] = {
+		"CPU_ON",
+		"CPU_ON=",
+		"=DENIED",
+		"CPU_ONN=DENIED",
+		"SYSTEM_OFF=DENIED",
+		"PSCI_VERSION=DENIED",
+		"CPU_ON=SUCCESS",
+		"CPU_ON=0",
+		"CPU_ON=-10",
+		"CPU_ON=-1x",
+		"CPU_ON=3",
+		"CPU_ON=DENIED,count=0",
+		"CPU_ON=DENIED,count=-1",
+		"CPU_ON=DENIED,count=1000001",
+		"CPU_ON=DENIED,count=",
+		"CPU_ON=DENIED,count=2x",
+		"CPU_ON=DENIED,cnt=2",
+		"CPU_ON=DENIED,count=+2",
+		"CPU_ON=DENIED,count= 2",
+		"CPU_ON=DENIED,count=99999999999999999999",
+		"CPU_ON=DENIED,count=1,x",
+		"CPU_ON=DENIED,count=1,count=2",
+		"CPU_ON=DENIEDxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+		"",
+	};
+	unsigned int i, fn;
+	int32_t code;
+	uint32_t count;
+	char err[256];
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		err[0] = '\0';
+		CHECK_EQ(t,
+			 psci_inject__parse(good[i].spec, &fn, &code, &count,
+					    err, sizeof(err)),
+			 0);
+		CHECK_EQ(t, fn, good[i].fn);
+		CHECK_EQ(t, code, good[i].code);
+		CHECK_EQ(t, count, good[i].count);
+		if (t->failed) {
+			printf("  with '%s': %s\n", good[i].spec, err);
+			return;
+		}
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		CHECK_EQ(t,
+			 psci_inject__parse(bad[i], &fn, &code, &count, err,
+					    sizeof(err)),
+			 -EINVAL);
+		CHECK(t, err[0] != '\0' && !strchr(err, '\n'));
+		if (t->failed) {
+			printf("  with '%s'\n", bad[i]);
+			return;
+		}
+	}
+}
+
+static void result_names_and_slots(struct test_ctx *t)
+{
+	CHECK_STR(t, psci__ret_name(0), "SUCCESS");
+	CHECK_STR(t, psci__ret_name(-2), "INVALID_PARAMETERS");
+	CHECK_STR(t, psci__ret_name(-9), "INVALID_ADDRESS");
+	CHECK(t, psci__ret_name(-10) == NULL);
+	CHECK(t, psci__ret_name(1) == NULL);
+	CHECK_EQ(t, psci__ret_parse("denied"), -3);
+	CHECK_EQ(t, psci__ret_parse("-7"), -7);
+	CHECK_EQ(t, psci__ret_parse("SUCCESS"), 0);
+	CHECK_EQ(t, psci__ret_parse("-0"), 1);
+	CHECK_EQ(t, psci__ret_parse("bogus"), 1);
+	CHECK_EQ(t, psci__fn_parse("Cpu_On"), PSCI_FN_CPU_ON);
+	CHECK_EQ(t, psci__fn_parse("CPU_ON64"), -EINVAL);
+	CHECK_STR(t, psci__fn_number_name(PSCI_FN_CPU_ON), "CPU_ON");
+	CHECK_STR(t, psci__fn_number_name(PSCI_FN_SYSTEM_RESET2),
+		  "SYSTEM_RESET2");
+	CHECK(t, psci__fn_number_name(0x1f) == NULL);
+
+	CHECK_EQ(t, psci__result_slot(false, 0), PSCI_SLOT_NONE);
+	CHECK_EQ(t, psci__result_slot(true, -9), 0);
+	CHECK_EQ(t, psci__result_slot(true, 0), 9);
+	CHECK_EQ(t, psci__result_slot(true, 2), 11);
+	CHECK_EQ(t, psci__result_slot(true, 3), PSCI_SLOT_OTHER);
+	CHECK_EQ(t, psci__result_slot(true, 0x10001), PSCI_SLOT_OTHER);
+	CHECK_EQ(t, psci__result_slot(true, -10), PSCI_SLOT_OTHER);
+	CHECK_STR(t, psci__slot_name(PSCI_FN_CPU_ON, 9), "SUCCESS");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_CPU_ON, 6), "DENIED");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_AFFINITY_INFO, 9), "ON");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_AFFINITY_INFO, 10), "OFF");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_AFFINITY_INFO, 11), "ON_PENDING");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_AFFINITY_INFO, 8),
+		  "NOT_SUPPORTED");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_MIGRATE_INFO_TYPE, 11), "2");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_VERSION, PSCI_SLOT_OTHER),
+		  "other");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_CPU_OFF, PSCI_SLOT_NONE),
+		  "no return");
+	CHECK_STR(t, psci__slot_name(PSCI_FN_CPU_OFF, 200), "other");
+}
+
 TEST_SUITE(psci, TEST(register_services), TEST(version),
 	   TEST(features_every_psci_id), TEST(features_other_ids),
 	   TEST(unsupported_calls), TEST(sdei_not_supported),
@@ -1411,4 +1749,7 @@ TEST_SUITE(psci, TEST(register_services), TEST(version),
 	   TEST(migrate_info_type), TEST(system_off_reset), TEST(system_reset2),
 	   TEST(system_suspend), TEST(nr_args_per_function), TEST(fn_names),
 	   TEST(cpu_on_lost_race), TEST(cpu_on_lost_race_at_lock),
-	   TEST(cpu_on_race));
+	   TEST(cpu_on_race), TEST(cpu_on_disabled_denied),
+	   TEST(inject_cpu_on_counts), TEST(inject_other_functions),
+	   TEST(inject_delay_on), TEST(inject_race), TEST(inject_parse),
+	   TEST(result_names_and_slots));

@@ -545,6 +545,79 @@ static void lsr_never_ff(struct test_ctx *t)
 	serial8250__destroy(&s);
 }
 
+/* What Linux's 8250 driver does on an interrupt: read LSR, then RBR while
+ * LSR says data or a break. Records each byte and the LSR before it. */
+static size_t drain_like_linux(struct serial8250 *s, uint8_t *bytes,
+			       uint8_t *lsrs, size_t max)
+{
+	uint8_t lsr = rd(s, UART_LSR);
+	size_t n = 0;
+
+	while ((lsr & (UART_LSR_DR | UART_LSR_BI)) && n < max) {
+		lsrs[n] = lsr;
+		bytes[n++] = rd(s, UART_RBR);
+		lsr = rd(s, UART_LSR);
+	}
+	return n;
+}
+
+static void send_break(struct test_ctx *t)
+{
+	struct serial8250 s;
+	struct rec r;
+	uint8_t bytes[80], lsrs[80];
+	size_t n;
+	int i;
+
+	if (!setup(t, &s, &r))
+		return;
+	CHECK_EQ(t, serial8250__send_break(NULL, 'c'), -EINVAL);
+	wr(&s, UART_IER, UART_IER_ERBFI | UART_IER_ELSI);
+	CHECK_EQ(t, serial8250__send_break(&s, 'h'), 0);
+	/* Line status outranks received data. */
+	CHECK_EQ(t, rd(&s, UART_IIR) & 0x0f, UART_IIR_RLSI);
+	n = drain_like_linux(&s, bytes, lsrs, sizeof(bytes));
+	CHECK_EQ(t, n, 2);
+	CHECK_EQ(t, bytes[0], 0);
+	CHECK_EQ(t, lsrs[0] & (UART_LSR_BI | UART_LSR_DR),
+		 UART_LSR_BI | UART_LSR_DR);
+	CHECK_EQ(t, bytes[1], 'h');
+	CHECK_EQ(t, lsrs[1] & UART_LSR_BI, 0);
+	CHECK_EQ(t, rd(&s, UART_IIR) & 0x0f, UART_IIR_NO_INT);
+
+	/* Behind other input, BI shows only when the break is at the head. */
+	CHECK_EQ(t, feed(&s, "ab"), 2);
+	CHECK_EQ(t, serial8250__send_break(&s, 's'), 0);
+	CHECK_EQ(t, rd(&s, UART_LSR) & UART_LSR_BI, 0);
+	n = drain_like_linux(&s, bytes, lsrs, sizeof(bytes));
+	CHECK_EQ(t, n, 4);
+	CHECK_EQ(t, bytes[0], 'a');
+	CHECK_EQ(t, lsrs[1] & UART_LSR_BI, 0);
+	CHECK_EQ(t, bytes[2], 0);
+	CHECK(t, lsrs[2] & UART_LSR_BI);
+	CHECK_EQ(t, bytes[3], 's');
+	CHECK_EQ(t, lsrs[3] & UART_LSR_BI, 0);
+
+	/* No room for both: refused whole, nothing queued. */
+	for (i = 0; i < SERIAL8250_RX_FIFO_SIZE - 1; i++)
+		CHECK_EQ(t, feed(&s, "x"), 1);
+	CHECK_EQ(t, serial8250__send_break(&s, 'c'), -EBUSY);
+	n = drain_like_linux(&s, bytes, lsrs, sizeof(bytes));
+	CHECK_EQ(t, n, SERIAL8250_RX_FIFO_SIZE - 1);
+	for (i = 0; i < (int)n; i++)
+		CHECK_EQ(t, lsrs[i] & UART_LSR_BI, 0);
+	/* A FIFO reset forgets a queued break. */
+	CHECK_EQ(t, serial8250__send_break(&s, 'c'), 0);
+	wr(&s, UART_FCR, UART_FCR_ENABLE | UART_FCR_CLEAR_RX);
+	rd(&s, UART_LSR);
+	CHECK_EQ(t, feed(&s, "q"), 1);
+	CHECK_EQ(t, rd(&s, UART_LSR) & UART_LSR_BI, 0);
+	/* Loopback: the line is not connected. */
+	wr(&s, UART_MCR, UART_MCR_LOOP);
+	CHECK_EQ(t, serial8250__send_break(&s, 'c'), -EBUSY);
+	serial8250__destroy(&s);
+}
+
 #define STRESS_BYTES 100000
 
 struct stress {
@@ -777,4 +850,4 @@ TEST_SUITE(serial, TEST(reset_values), TEST(init_null_ops),
 	   TEST(thre_etbei_rising), TEST(irq_levels), TEST(loopback),
 	   TEST(fcr_fifo), TEST(odd_accesses), TEST(lsr_never_ff),
 	   TEST(threaded_rx), TEST(input_never_blocks), TEST(hw_reset),
-	   TEST(hw_reset_wakes_input));
+	   TEST(hw_reset_wakes_input), TEST(send_break));

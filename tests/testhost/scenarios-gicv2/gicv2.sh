@@ -2,7 +2,8 @@
 # Hosts with a GICv2 (Raspberry Pi 4/5): run with a GICv2 test host,
 #   TESTHOST_GIC=2 tests/testhost/run tests/testhost/scenarios-gicv2/gicv2.sh
 # lkvm's --irqchip auto must fall back to an emulated GICv2 and boot Linux;
-# asking for a GICv3, or for more than 8 vCPUs, must fail clearly.
+# asking for a GICv3, or for more than 8 vCPUs (--max-cpus included),
+# must fail clearly.
 . "${SCENARIO_LIB:-$(dirname "$0")/../scenario-lib.sh}"
 
 W=${WORKDIR:-$(mktemp -d)}
@@ -44,4 +45,13 @@ if [ "$rc" != 1 ] || ! grep -q '^lkvm: .*at most 8' "$W/c9.err"; then
 	fail gicv2/max-8-cpus "lkvm -c 9 exited $rc: $(head -n 1 "$W/c9.err")"
 else
 	pass gicv2/max-8-cpus
+fi
+
+# --max-cpus counts too: every vCPU exists from the start.
+run_lkvm_split "$W/m9.out" "$W/m9.err" "$TIMEOUT" run -c 2 --max-cpus 9 $(guest_args)
+rc=$?
+if [ "$rc" != 1 ] || ! grep -q '^lkvm: .*at most 8' "$W/m9.err"; then
+	fail gicv2/max-cpus-9 "lkvm -c 2 --max-cpus 9 exited $rc: $(head -n 1 "$W/m9.err")"
+else
+	pass gicv2/max-cpus-9
 fi

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Linux guests with userspace PSCI (the default) and with KVM's PSCI:
 # 4 vCPUs online at boot, every secondary offlined and onlined 20 times
-# through sysfs, `reboot` boots the guest again in place, poweroff exits 0.
+# through sysfs (the mean time of one cycle reported), `reboot` boots the
+# guest again in place, poweroff exits 0.
 . "${SCENARIO_LIB:-$(dirname "$0")/../scenario-lib.sh}"
 
 W=${WORKDIR:-$(mktemp -d)}
@@ -10,7 +11,7 @@ CYCLES=20
 
 # The guest's first boot hotplugs and reboots; the second reports and ends.
 # shellcheck disable=SC2016 # expanded by the guest's shell
-GUEST_CMD='lkvm_cmd="n=$(tail -c1 /proc/device-tree/chosen/lkvm,boot-count | od -An -tu1); echo BOOTNO=$n ONLINE=$(cat /sys/devices/system/cpu/online); if [ $n = 1 ]; then f=0; for i in $(seq '$CYCLES'); do for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); echo 1 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); done; done; echo HOTPLUG-FAILS=$f AFTER=$(cat /sys/devices/system/cpu/online); sleep 1; reboot -f; fi"'
+GUEST_CMD='lkvm_cmd="n=$(tail -c1 /proc/device-tree/chosen/lkvm,boot-count | od -An -tu1); echo BOOTNO=$n ONLINE=$(cat /sys/devices/system/cpu/online); if [ $n = 1 ]; then f=0; read t0 x </proc/uptime; for i in $(seq '$CYCLES'); do for c in 1 2 3; do echo 0 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); echo 1 > /sys/devices/system/cpu/cpu$c/online || f=$((f+1)); done; done; read t1 x </proc/uptime; echo HOTPLUG-FAILS=$f AFTER=$(cat /sys/devices/system/cpu/online); echo HOTPLUG-CYCLE-MS=$(( (${t1%.*}${t1#*.} - ${t0%.*}${t0#*.}) * 10 / (3 * '$CYCLES') )); sleep 1; reboot -f; fi"'
 
 linux_psci() { # MODE
 	mode=$1 p=psci-$1
@@ -48,6 +49,8 @@ linux_psci() { # MODE
 	else
 		pass "$p/hotplug-${CYCLES}x"
 		info "$p-psci-calls-seen" "CPU_ON=$ons CPU_OFF=$offs"
+		# One offline+online, in the guest's time (10 ms resolution).
+		info "$p-cycle-ms" "$(tr -d '\r' <"$out" | sed -n 's/^HOTPLUG-CYCLE-MS=\([0-9]*\).*/\1/p' | head -n 1)"
 	fi
 
 	if grep -q '^BOOTNO= *2 ONLINE=0-3' "$out"; then
