@@ -285,6 +285,12 @@ static void stop_passts(void)
 		passt__stop(&nets[i]->passt);
 }
 
+/* The name the default MACs come from: --name, or none. */
+static const char *mac_name(const struct kvm_config *cfg)
+{
+	return cfg->name_generated ? NULL : cfg->name;
+}
+
 static char *read_text(const char *path)
 {
 	static char buf[2][16384];
@@ -315,7 +321,7 @@ static void open_user(struct kvm *kvm, struct net_dev *nd,
 	if (nc->host_mac_set)
 		memcpy(pp.host_mac, nc->host_mac, 6);
 	else
-		virtio_net__default_mac(kvm->cfg->name, nd->index, 1,
+		virtio_net__default_mac(mac_name(kvm->cfg), nd->index, 1,
 					pp.host_mac);
 	if (pp.no_default_route && !nc->passt_args)
 		pr_info("network %u: the host has no default route: passt gets a link on lo (guest %s, gateway %s = the host's loopback)",
@@ -365,7 +371,7 @@ void virtio__setup_nets(struct kvm *kvm)
 		if (nc->guest_mac_set)
 			memcpy(p.mac, nc->guest_mac, 6);
 		else
-			virtio_net__default_mac(cfg->name, i, 0, p.mac);
+			virtio_net__default_mac(mac_name(cfg), i, 0, p.mac);
 		ret = virtio_net__init(&nd->net, &p, &passt_ops, nd);
 		if (ret)
 			die("network %u: %s", i, strerror(-ret));

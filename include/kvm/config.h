@@ -120,6 +120,9 @@ struct kvm_config {
 
 	struct net_config nets[CFG_MAX_NETS]; /* mode=none ones left out */
 	unsigned int nr_nets;
+	/* name is lkvm's guest-PID, not --name: the default MACs, which
+	 * must not change from run to run, leave it out. */
+	bool name_generated;
 };
 
 #endif /* KVM__CONFIG_H */
