@@ -138,6 +138,11 @@ $(LKVM_OUT)/ctlpoke: tests/testhost/ctlpoke.c control/proto.c control/socket.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $^
 
+# A UDP flood towards a guest, for virtio-net.sh (not part of lkvm).
+$(LKVM_OUT)/udpflood: tests/testhost/udpflood.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -146,7 +151,8 @@ lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
-		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke
+		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke \
+		$(BUILD)/arm64/udpflood
 
 # The sanitized lkvm and a canary that makes one report on purpose, so the
 # test host run shows that a report is caught (tests/testhost/run-sanitized).

@@ -251,11 +251,12 @@ static void net_describe(void *priv, char *buf, unsigned int len)
 	struct net_dev *nd = priv;
 	const struct virtio_net_stats *s = &nd->net.st;
 
-	snprintf(buf, len, "rx %llu tx %llu dropped %llu/%llu",
+	snprintf(buf, len, "rx %llu tx %llu dropped %llu/%llu waits %llu",
 		 (unsigned long long)s->rx_frames,
 		 (unsigned long long)s->tx_frames,
 		 (unsigned long long)s->rx_dropped,
-		 (unsigned long long)s->tx_dropped);
+		 (unsigned long long)s->tx_dropped,
+		 (unsigned long long)s->rx_waits);
 }
 
 static const struct vdev_model net_model = {

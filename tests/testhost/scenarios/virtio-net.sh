@@ -7,7 +7,9 @@
 # NET_MB (default 64) MiB go each way at once (the guest streams the
 # download back to a listener on the test host) and arrive intact; passt
 # quitting while the guest runs is reported and lkvm runs on; passt never
-# outlives lkvm (guest poweroff, SIGTERM, SIGKILL); bad values (an
+# outlives lkvm (guest poweroff, SIGTERM, SIGKILL, lkvm stop); a guest
+# that stops reading its receive queue while the test host floods it
+# leaves lkvm answering lkvm stop and its memory as it was; bad values (an
 # unknown mode, passt missing, passt refusing its options) get one line
 # and exit 1 before the guest starts.
 #
@@ -165,7 +167,54 @@ kill -KILL "$LKVM_PID"
 wait "$LKVM_PID" 2>/dev/null
 no_passt virtio-net/passt-gone-after-sigkill
 
-# ---- 5. bad values: one line, exit 1, no guest -----------------------------------
+# ---- 5. a guest that stops reading while the host floods it ------------------
+# The guest takes its lease, then takes eth0 down: its receive buffers
+# fill and are never given back. udpflood sends to the test host's UDP
+# port 5000, which passt forwards to the guest. lkvm must answer lkvm stop
+# at once and its own memory (guest RAM left out) must not grow.
+FLOOD=${TESTHOST_ROOT:-}/tools/udpflood
+if [ ! -x "$FLOOD" ]; then
+	fail virtio-net/flood "no $FLOOD (make lkvm-arm64, --file)"
+elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name netflood -n "mode=user,passt=-u 5000" -p "$QUIET lkvm_cmd=\"$DHCP >/dev/null || exit 9; ip link set eth0 down; echo GUEST-DOWN; sleep 600\""; then
+	sleep 2
+	fp1=$(lkvm_footprint "$LKVM_PID" 512)
+	"$FLOOD" 127.0.0.1 5000 "${NET_FLOOD_SECONDS:-20}" 1400 >"$W/flood.txt" 2>&1
+	fp2=$(lkvm_footprint "$LKVM_PID" 512)
+	info virtio-net-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2"
+	t0=$(uptime_ms)
+	timeout 60 "$REAL_LKVM" stop netflood >"$W/stop.txt" 2>&1
+	src=$?
+	wait "$LKVM_PID"
+	RC=$?
+	t1=$(uptime_ms)
+	tr -d '\r' <"$W/flood.out" >"$W/flood.log"
+	sum=$(grep 'virtio-net rx' "$W/flood.log")
+	info virtio-net-flood-summary "$sum; lkvm stop took $((t1 - t0)) ms"
+	if [ "$src" = 0 ] && [ "$RC" = 0 ]; then
+		pass virtio-net/flood-stop
+	else
+		fail virtio-net/flood-stop "lkvm stop exited $src ($(cat "$W/stop.txt")), lkvm run $RC"
+	fi
+	own1=$(echo "$fp1" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
+	own2=$(echo "$fp2" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
+	if [ -n "$own1" ] && [ -n "$own2" ] && [ $((own2 - own1)) -le 256 ]; then
+		pass virtio-net/flood-memory
+	else
+		fail virtio-net/flood-memory "lkvm's own resident memory: '$own1' KiB, then '$own2' KiB after the flood"
+	fi
+	# The guest's queue did run out of buffers (else nothing was tested).
+	case $sum in
+	*" waits 0 "* | "") fail virtio-net/flood-queue-full "the receive queue never ran out of buffers: $sum" ;;
+	*) pass virtio-net/flood-queue-full ;;
+	esac
+else
+	fail virtio-net/flood "the guest never took eth0 down"
+	stop_lkvm "$LKVM_PID"
+	show_tail "$W/flood.out" 20
+fi
+no_passt virtio-net/passt-gone-after-stop
+
+# ---- 6. bad values: one line, exit 1, no guest -----------------------------------
 # bad NAME WANT ARGS...: lkvm exits 1 with one stderr line containing WANT.
 bad() {
 	_b=$1 _w=$2
