@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <linux/virtio_ids.h>
+#include <linux/virtio_mmio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,14 +52,6 @@ static unsigned int nr_nets;
 
 /* --- the backend: passt's socket ----------------------------------------- */
 
-static void set_link(void *dev, void *arg)
-{
-	struct net_dev *nd = arg;
-
-	(void)dev;
-	virtio_net__set_link(&nd->net, false);
-}
-
 /* passt has gone or the stream is lost: say why once, link down. */
 static void backend_gone(struct net_dev *nd, const char *why)
 {
@@ -72,9 +65,15 @@ static void backend_gone(struct net_dev *nd, const char *why)
 	passt__last_message(&nd->passt, msg, sizeof(msg));
 	pr_err("network %u (-n mode=user): %s; passt: %s%s%s; the guest's link is down",
 	       nd->index, why, how, msg[0] ? ", last said: " : "", msg);
+	/*
+	 * Only the I/O thread, serving the running device, gets here: so
+	 * lock-free calls (a reset may be waiting for this thread with the
+	 * transport's lock held).
+	 */
+	virtio_net__set_link(&nd->net, false);
 	if (nd->vd)
-		virtio_mmio__update_config(vdev__transport(nd->vd), set_link,
-					   nd);
+		virtio_mmio__interrupt(vdev__transport(nd->vd),
+				       VIRTIO_MMIO_INT_CONFIG);
 }
 
 static int be_peek(void *opaque, const uint8_t **frame, size_t *len)

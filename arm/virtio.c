@@ -241,7 +241,8 @@ static void *vdev_thread(void *arg)
 		if (vd->m->input && vd_active(vd) && !vd->input_paused)
 			pfd[nq + 1].fd = vd->m->input_fd;
 		pfd[nq + 2].fd = -1;
-		if (vd->m->output_blocked && vd->m->output_blocked(vd->priv))
+		if (vd->m->output_blocked && vd_active(vd) &&
+		    vd->m->output_blocked(vd->priv))
 			pfd[nq + 2].fd = vd->m->input_fd;
 		if (poll(pfd, nq + 3, -1) < 0) {
 			if (errno == EINTR)

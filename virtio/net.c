@@ -51,11 +51,17 @@ uint64_t virtio_net__device_features(const struct virtio_net *n)
 void virtio_net__config_read(const struct virtio_net *n, uint32_t offset,
 			     uint8_t *data, uint32_t len)
 {
-	if (offset >= sizeof(n->config) || len > sizeof(n->config) - offset) {
+	uint8_t c[VIRTIO_NET_CONFIG_SIZE];
+
+	if (offset >= sizeof(c) || len > sizeof(c) - offset) {
 		memset(data, 0, len);
 		return;
 	}
-	memcpy(data, n->config + offset, len);
+	memcpy(c, n->config, sizeof(c));
+	put16(c + 6, __atomic_load_n(&n->link_down, __ATOMIC_ACQUIRE) ?
+			     0 :
+			     VIRTIO_NET_S_LINK_UP);
+	memcpy(data, c + offset, len);
 }
 
 void virtio_net__set_features(struct virtio_net *n, uint64_t features)
@@ -65,7 +71,7 @@ void virtio_net__set_features(struct virtio_net *n, uint64_t features)
 
 void virtio_net__set_link(struct virtio_net *n, bool up)
 {
-	put16(n->config + 6, up ? VIRTIO_NET_S_LINK_UP : 0);
+	__atomic_store_n(&n->link_down, !up, __ATOMIC_RELEASE);
 }
 
 /* Copy len bytes from src into the buffers iov[0, cnt) at offset off. */

@@ -101,6 +101,7 @@ struct virtio_net {
 	uint64_t features; /* device bits offered */
 	uint64_t negotiated; /* from virtio_net__set_features() */
 	uint8_t config[VIRTIO_NET_CONFIG_SIZE]; /* little-endian */
+	bool link_down; /* atomic: the worker sets it, config reads see it */
 	struct virtio_net_stats st;
 	/* The worker's scratch: receive buffers gathered for one frame, and
 	 * the buffers of one frame to send. */
@@ -118,8 +119,11 @@ void virtio_net__config_read(const struct virtio_net *n, uint32_t offset,
 			     uint8_t *data, uint32_t len);
 /* At DRIVER_OK: what the driver accepted. */
 void virtio_net__set_features(struct virtio_net *n, uint64_t features);
-/* The link status in the config space (the caller raises the config
- * interrupt, e.g. through virtio_mmio__update_config()). */
+/*
+ * The link status in the config space. Lock-free, so the worker may call
+ * it; the caller then raises the configuration interrupt
+ * (virtio_mmio__interrupt(t, VIRTIO_MMIO_INT_CONFIG)).
+ */
 void virtio_net__set_link(struct virtio_net *n, bool up);
 
 /*
