@@ -46,10 +46,12 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
-	arm/control.c arm/control-cmds.c arm/virtio-net.c
+	arm/control.c arm/control-cmds.c arm/sandbox.c arm/virtio-net.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
+# lkvm itself also links libseccomp (the sandbox, arm/sandbox.c).
+LKVM_LIBS = -lfdt -lz -lzstd -lseccomp -lpthread
 
 UNIT_SRCS := $(wildcard tests/unit/test-*.c)
 # Fake guest RAM and a fake virtio driver, shared with the fuzzers.
@@ -76,7 +78,8 @@ SAN_LDFLAGS_ubsan := -static
 SAN_CFLAGS_asan := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 SAN_LDFLAGS_asan := $(SAN_CFLAGS_asan)
-SAN_LIBS_asan := -Wl,-Bstatic -lfdt -lz -lzstd -Wl,-Bdynamic -lpthread
+SAN_LIBS_asan := -Wl,-Bstatic -lfdt -lz -lzstd -lseccomp -Wl,-Bdynamic \
+	-lpthread
 
 ifeq ($(ARCH),arm64)
 ifneq ($(CROSS_COMPILE),)
@@ -89,7 +92,7 @@ LKVM_CFLAGS := $(BASE_CFLAGS) -I$(ARM64_SYSROOT)/usr/include \
 	$(SAN_CFLAGS_$(SANITIZE))
 LKVM_LDFLAGS := $(SAN_LDFLAGS_$(SANITIZE)) \
 	-L$(ARM64_SYSROOT)/usr/lib/aarch64-linux-gnu
-LIBS := $(or $(SAN_LIBS_$(SANITIZE)),$(LIBS))
+LKVM_LIBS := $(or $(SAN_LIBS_$(SANITIZE)),$(LKVM_LIBS))
 else
 # Cross build: always static, with libfdt from the arm64 sysroot.
 LKVM_OUT := $(BUILD)/arm64
@@ -113,7 +116,7 @@ $(LKVM_OUT)/%.o: %.c
 	$(CC) $(LKVM_CFLAGS) -MMD -MP -c $< -o $@
 
 $(LKVM_OUT)/lkvm: $(LKVM_OBJS)
-	$(CC) $(LKVM_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(LKVM_LDFLAGS) -o $@ $^ $(LKVM_LIBS)
 
 # A pty driver for the console tests in the test host (not part of lkvm).
 $(LKVM_OUT)/ptyrun: tests/testhost/ptyrun.c

@@ -5,6 +5,7 @@
 #include "kvm/kernel.h"
 #include "kvm/kvm.h"
 #include "kvm/run-options.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 #include "kvm/virtio-kvm.h"
 
@@ -76,9 +77,11 @@ static void *signal_thread(void *arg)
 	int sig;
 
 	pthread_setname_np(pthread_self(), "lkvm-signals");
+	sandbox__enter(SANDBOX_SIGNAL, -1);
 	stop_signals(&set);
 	if (sigwait(&set, &sig))
 		return NULL;
+	sandbox__check_killed(); /* a confined thread's forbidden call */
 	kvm__request_exit(kvm, 128 + sig);
 	pr_info("%s: stopping the guest", strsignal(sig));
 	/*
@@ -87,6 +90,7 @@ static void *signal_thread(void *arg)
 	 */
 	while (sigwait(&set, &sig))
 		;
+	sandbox__check_killed();
 	term__restore();
 	kvm__control_unlink();
 	_exit(128 + sig);
@@ -146,6 +150,8 @@ int kvm_cmd_run(int argc, char **argv)
 		die("%s (-m is %llu MiB)", err,
 		    (unsigned long long)(cfg.ram_size / SZ_1M));
 
+	/* Before any thread exists: they all confine themselves. */
+	sandbox__init(&cfg);
 	block_stop_signals();
 	kvm__init(&kvm, &cfg);
 	/* After /dev/kvm: a user without KVM hears of that first. */
@@ -184,6 +190,7 @@ int kvm_cmd_run(int argc, char **argv)
 	term__init(&kvm);
 	kvm__control_start(&kvm);
 	kvm_cpu__start_all(&kvm);
+	sandbox__enter(SANDBOX_MAIN, -1); /* set up: from now on, running */
 
 	while (kvm__wait_event(&kvm, &code) == KVM_EVENT_RESET)
 		kvm__reboot(&kvm);

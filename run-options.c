@@ -37,6 +37,7 @@ enum {
 	OPT_MAX_CPUS,
 	OPT_PSCI_FAIL,
 	OPT_PSCI_DELAY_ON,
+	OPT_SANDBOX,
 };
 
 static const struct option run_long_opts[] = {
@@ -72,6 +73,7 @@ static const struct option run_long_opts[] = {
 	{ "max-cpus", required_argument, NULL, OPT_MAX_CPUS },
 	{ "psci-fail", required_argument, NULL, OPT_PSCI_FAIL },
 	{ "psci-delay-on", required_argument, NULL, OPT_PSCI_DELAY_ON },
+	{ "sandbox", required_argument, NULL, OPT_SANDBOX },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -96,6 +98,9 @@ void run_options__usage(FILE *out)
 	      "      --nodefaults      no default kernel parameters\n"
 	      "      --dev PATH        KVM device (default: /dev/kvm)\n"
 	      "      --loglevel L      error | warning | info | debug\n"
+	      "      --sandbox on|off  on (default): each lkvm thread may make\n"
+	      "                        only the system calls it needs\n"
+	      "                        (seccomp); off: for debugging\n"
 	      "\n"
 	      "Kernel:\n"
 	      "  -k, --kernel FILE     the kernel: an arm64 Linux Image, a gzip\n"
@@ -484,6 +489,7 @@ static const char *const irqchip_names[] = { "auto", "gicv3", "gicv2" };
 static const char *const psci_names[] = { "user", "kernel" };
 static const char *const conduit_names[] = { "hvc", "smc" };
 static const char *const reboot_names[] = { "reboot", "exit" };
+static const char *const sandbox_names[] = { "on", "off" };
 static const char *const loglevel_names[] = { "error", "warning", "info",
 					      "debug" };
 
@@ -618,6 +624,13 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 				    "invalid --reboot '%s': reboot or exit",
 				    arg);
 		cfg->reboot = (enum reboot_action)v;
+		break;
+	case OPT_SANDBOX:
+		v = parse_choice(arg, sandbox_names, ARRAY_SIZE(sandbox_names));
+		if (v < 0)
+			return fail(err, errlen,
+				    "invalid --sandbox '%s': on or off", arg);
+		cfg->no_sandbox = v == 1;
 		break;
 	case OPT_DEBUG_PSCI:
 		cfg->debug_psci = true;

@@ -4,6 +4,7 @@
  * out (normal exit, die(), fatal signals). Ctrl-A x quits lkvm.
  */
 #include "kvm/kvm.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 
 #include <errno.h>
@@ -48,7 +49,9 @@ static void raw_mode(void)
 	termios_saved = 1;
 	atexit(term__restore);
 	for (i = 0; i < ARRAY_SIZE(fatal); i++)
-		signal(fatal[i], fatal_signal);
+		/* The sandbox's SIGSYS handler restores the terminal too. */
+		if (fatal[i] != SIGSYS || !sandbox__enabled())
+			signal(fatal[i], fatal_signal);
 
 	raw = saved_termios;
 	cfmakeraw(&raw);
@@ -162,6 +165,7 @@ static void *input_thread(void *arg)
 	ssize_t n;
 
 	pthread_setname_np(pthread_self(), "lkvm-input");
+	sandbox__enter(SANDBOX_CONSOLE, -1);
 	for (;;) {
 		queued = flush_queued(in);
 		if (eof && !queued)

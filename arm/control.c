@@ -9,6 +9,7 @@
 #include "kvm/control-vm.h"
 #include "kvm/control.h"
 #include "kvm/kvm.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 
 #include <errno.h>
@@ -220,9 +221,16 @@ static void send_events(void *opaque, struct ctl_server *srv)
 	ctl_buf__free(&b);
 }
 
+static void control_thread_start(void *opaque)
+{
+	(void)opaque;
+	sandbox__enter(SANDBOX_CONTROL, -1);
+}
+
 static const struct ctl_server_ops control_ops = {
 	.request = control__handle,
 	.events = send_events,
+	.thread_start = control_thread_start,
 };
 
 void kvm__control_start(struct kvm *kvm)

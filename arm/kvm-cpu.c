@@ -6,6 +6,7 @@
  */
 #include "kvm/control.h"
 #include "kvm/kvm.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 
 #include <errno.h>
@@ -390,6 +391,7 @@ static void *vcpu_thread(void *arg)
 	pthread_barrier_wait(&kvm->barrier); /* the PMUs are set up */
 	/* The main thread exits the process if assembling fails. */
 	pthread_barrier_wait(&kvm->barrier); /* the machine is assembled */
+	sandbox__enter(SANDBOX_VCPU, (int)cpu->id); /* before any KVM_RUN */
 
 	/*
 	 * Off vCPUs wait here, in userspace, until CPU_ON or a (re)boot. A

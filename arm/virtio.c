@@ -4,6 +4,7 @@
  * per device, reset and exit (see include/kvm/virtio-kvm.h).
  */
 #include "kvm/kvm.h"
+#include "kvm/sandbox.h"
 #include "kvm/util.h"
 #include "kvm/virtio-kvm.h"
 
@@ -228,6 +229,7 @@ static void *vdev_thread(void *arg)
 
 	snprintf(name, sizeof(name), "lkvm-vio-%u", vd->slot.slot);
 	pthread_setname_np(pthread_self(), name);
+	sandbox__enter(SANDBOX_IO, (int)vd->slot.slot);
 	for (i = 0; i < nq; i++)
 		pfd[i] = (struct pollfd){ .fd = vd->queue_fd[i],
 					  .events = POLLIN };

@@ -403,6 +403,8 @@ static void *server_thread(void *arg)
 	struct ctl_server *s = arg;
 
 	pthread_setname_np(pthread_self(), "lkvm-control");
+	if (s->ops->thread_start)
+		s->ops->thread_start(s->opaque);
 	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE))
 		poll_once(s);
 	return NULL;

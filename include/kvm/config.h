@@ -99,6 +99,7 @@ struct kvm_config {
 	enum reboot_action reboot;
 	bool debug_psci;
 	bool console_panic; /* stop on Linux's panic line on the console */
+	bool no_sandbox; /* --sandbox=off: no seccomp filters */
 
 	/* The guest CPU (arm/cpu-features.c decides what it gets). */
 	bool disable_sve;

@@ -79,6 +79,8 @@ struct ctl_server_ops {
 	/* The eventfd fired (ctl_server__notify()): broadcast what is new
 	 * with ctl_server__broadcast(). May be NULL. */
 	void (*events)(void *opaque, struct ctl_server *srv);
+	/* First thing on the control thread (the sandbox). May be NULL. */
+	void (*thread_start)(void *opaque);
 };
 
 struct ctl_limits {

@@ -237,6 +237,7 @@ static void usage_text(struct test_ctx *t)
 	CHECK(t, strstr(buf, "--stop-on-console-panic") != NULL);
 	CHECK(t, strstr(buf, "2047") != NULL);
 	CHECK(t, strstr(buf, "mode=user") != NULL);
+	CHECK(t, strstr(buf, "--sandbox on|off") != NULL);
 }
 
 static void positional_kernel(struct test_ctx *t)
@@ -886,6 +887,32 @@ static void psci_options(struct test_ctx *t)
 	EXPECT_BAD(t, "--psci", "--psci");
 }
 
+static void sandbox_option(struct test_ctx *t)
+{
+	char *plain[] = { "run", "-k", "I" };
+	char *off[] = { "run", "-k", "I", "--sandbox=off" };
+	char *on[] = {
+		"run", "-k", "I", "--sandbox", "off", "--sandbox", "on"
+	};
+	struct kvm_config cfg;
+	char err[128];
+
+	/* On unless asked otherwise; the last one given counts. */
+	CHECK_EQ(t, parse(&cfg, NARGS(plain), plain, err, sizeof(err)), 0);
+	CHECK(t, !cfg.no_sandbox);
+	CHECK_EQ(t, parse(&cfg, NARGS(off), off, err, sizeof(err)), 0);
+	CHECK(t, cfg.no_sandbox);
+	CHECK_EQ(t, parse(&cfg, NARGS(on), on, err, sizeof(err)), 0);
+	CHECK(t, !cfg.no_sandbox);
+	CHECK_EQ(t, parse(&cfg, 5, on, err, sizeof(err)), 0);
+	CHECK(t, cfg.no_sandbox);
+
+	EXPECT_BAD(t, "invalid --sandbox 'no': on or off", "--sandbox", "no");
+	EXPECT_BAD(t, "invalid --sandbox '': on or off", "--sandbox=");
+	EXPECT_BAD(t, "invalid --sandbox 'ON'", "--sandbox", "ON");
+	EXPECT_BAD(t, "needs a value", "--sandbox");
+}
+
 static void disk_options(struct test_ctx *t)
 {
 	char *argv[] = { "run",		"-k",	 "I",
@@ -1025,15 +1052,15 @@ static void network_options(struct test_ctx *t)
 }
 
 TEST_SUITE(options, TEST(hotplug_options), TEST(names), TEST(psci_options),
-	   TEST(disk_options), TEST(network_options), TEST(defaults),
-	   TEST(short_options), TEST(long_options), TEST(loglevels),
-	   TEST(irqchips), TEST(help), TEST(usage_text),
-	   TEST(positional_kernel), TEST(extra_positional), TEST(bad_values),
-	   TEST(bad_value_keeps_config), TEST(mem_accepts_64k_multiples),
-	   TEST(unknown_options), TEST(odd_long_options),
-	   TEST(missing_argument), TEST(no_kernel), TEST(small_err_buffer),
-	   TEST(reparse_resets_getopt), TEST(finalize_defaults),
-	   TEST(finalize_keeps_given), TEST(size_ok), TEST(size_bad),
-	   TEST(size_limits), TEST(mem_above_host_ram), TEST(mem_minimum),
-	   TEST(cpus_digits_only), TEST(params_length), TEST(bootargs),
-	   TEST(console_panic_option));
+	   TEST(disk_options), TEST(defaults), TEST(short_options),
+	   TEST(long_options), TEST(loglevels), TEST(irqchips), TEST(help),
+	   TEST(usage_text), TEST(positional_kernel), TEST(extra_positional),
+	   TEST(bad_values), TEST(bad_value_keeps_config),
+	   TEST(mem_accepts_64k_multiples), TEST(unknown_options),
+	   TEST(odd_long_options), TEST(missing_argument), TEST(no_kernel),
+	   TEST(small_err_buffer), TEST(reparse_resets_getopt),
+	   TEST(finalize_defaults), TEST(finalize_keeps_given), TEST(size_ok),
+	   TEST(size_bad), TEST(size_limits), TEST(mem_above_host_ram),
+	   TEST(mem_minimum), TEST(cpus_digits_only), TEST(params_length),
+	   TEST(bootargs), TEST(console_panic_option), TEST(sandbox_option),
+	   TEST(network_options));
