@@ -30,7 +30,7 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 # virtio transport, virtqueue and device parsers (pure; also fuzzed).
 VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
 	virtio/net.c virtio/net-stream.c \
-	virtio/rng.c virtio/slots.c
+	virtio/rng.c virtio/slots.c virtio/console.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c util/disk.c \
@@ -46,7 +46,8 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
-	arm/control.c arm/control-cmds.c arm/sandbox.c arm/virtio-net.c
+	arm/virtio-console.c arm/control.c arm/control-cmds.c arm/sandbox.c \
+	arm/virtio-net.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
@@ -213,8 +214,8 @@ unit-tsan: $(BUILD)/tsan/unit-tests
 
 # --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
 # One target per parser, linked with the same virtio sources as lkvm.
-FUZZ_TARGETS := virtqueue mmio blk net net-stream
-FUZZ_LINK := $(VIRTIO_SRCS) mmio.c $(UNIT_HELPERS)
+	virtio/net.c virtio/net-stream.c \
+	virtio/rng.c virtio/slots.c virtio/console.c
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TIME ?= 300

@@ -94,7 +94,10 @@ void run_options__usage(FILE *out)
 	      "      --name NAME       guest name for 'lkvm list/stop/...':\n"
 	      "                        1-64 of A-Z a-z 0-9 . _ + - (default:\n"
 	      "                        guest-<pid>)\n"
-	      "      --console serial  guest console (the 16550A UART)\n"
+	      "      --console C       the guest's console: serial (default;\n"
+	      "                        the 16550A UART, ttyS0) or virtio\n"
+	      "                        (virtio-console, hvc0; the UART stays\n"
+	      "                        for earlycon)\n"
 	      "      --nodefaults      no default kernel parameters\n"
 	      "      --dev PATH        KVM device (default: /dev/kvm)\n"
 	      "      --loglevel L      error | warning | info | debug\n"
@@ -110,8 +113,10 @@ void run_options__usage(FILE *out)
 	      "                        flat binary, run at RAM + 0x80000\n"
 	      "  -i, --initrd FILE     initial ramdisk\n"
 	      "  -p, --params STRING   kernel command line (appended to\n"
-	      "                        \"" RUN_DEFAULT_PARAMS "\"; 2047 bytes\n"
-	      "                        in all at most)\n"
+	      "                        \"" RUN_DEFAULT_PARAMS "\", or\n"
+	      "                        \"" RUN_DEFAULT_PARAMS_VIRTIO "\" with\n"
+	      "                        --console virtio; 2047 bytes in all\n"
+	      "                        at most)\n"
 	      "\n"
 	      "Machine:\n"
 	      "      --irqchip T       gicv3 | gicv2 | auto (default auto)\n"
@@ -489,6 +494,7 @@ static const char *const irqchip_names[] = { "auto", "gicv3", "gicv2" };
 static const char *const psci_names[] = { "user", "kernel" };
 static const char *const conduit_names[] = { "hvc", "smc" };
 static const char *const reboot_names[] = { "reboot", "exit" };
+static const char *const console_names[] = { "serial", "virtio" };
 static const char *const sandbox_names[] = { "on", "off" };
 static const char *const loglevel_names[] = { "error", "warning", "info",
 					      "debug" };
@@ -568,10 +574,12 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 				arg, PSCI_INJECT_MAX_DELAY_MS);
 		break;
 	case OPT_CONSOLE:
-		if (strcmp(arg, "serial"))
+		v = parse_choice(arg, console_names, ARRAY_SIZE(console_names));
+		if (v < 0)
 			return fail(err, errlen,
-				    "unsupported --console '%s': only serial",
+				    "invalid --console '%s': serial or virtio",
 				    arg);
+		cfg->console = (enum console_type)v;
 		break;
 	case OPT_NODEFAULTS:
 		cfg->nodefaults = true;
@@ -682,6 +690,12 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 	return 0;
 }
 
+const char *run_options__default_params(const struct kvm_config *cfg)
+{
+	return cfg->console == CONSOLE_VIRTIO ? RUN_DEFAULT_PARAMS_VIRTIO :
+						RUN_DEFAULT_PARAMS;
+}
+
 /* Length of the command line run_options__bootargs() makes. */
 static size_t bootargs_len(const struct kvm_config *cfg)
 {
@@ -689,7 +703,7 @@ static size_t bootargs_len(const struct kvm_config *cfg)
 
 	if (cfg->nodefaults)
 		return len;
-	return strlen(RUN_DEFAULT_PARAMS) + (len ? 1 + len : 0);
+	return strlen(run_options__default_params(cfg)) + (len ? 1 + len : 0);
 }
 
 /* The guest would cut a longer command line short without a word. */
@@ -707,8 +721,8 @@ static int check_params(const struct kvm_config *cfg, char *err, size_t errlen)
 	return fail(
 		err, errlen,
 		"--params is %zu bytes; with \"%s \" before it the command line is %zu, and arm64 Linux keeps at most %d",
-		len - strlen(RUN_DEFAULT_PARAMS) - 1, RUN_DEFAULT_PARAMS, len,
-		RUN_CMDLINE_SIZE - 1);
+		len - strlen(run_options__default_params(cfg)) - 1,
+		run_options__default_params(cfg), len, RUN_CMDLINE_SIZE - 1);
 }
 
 char *run_options__bootargs(const struct kvm_config *cfg)
@@ -718,8 +732,8 @@ char *run_options__bootargs(const struct kvm_config *cfg)
 
 	if (cfg->nodefaults)
 		return strdup(params);
-	if (asprintf(&s, "%s%s%s", RUN_DEFAULT_PARAMS, *params ? " " : "",
-		     params) < 0)
+	if (asprintf(&s, "%s%s%s", run_options__default_params(cfg),
+		     *params ? " " : "", params) < 0)
 		return NULL;
 	return s;
 }

@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The console: stdin in raw mode feeding the UART, restored on every way
+ * The console: stdin in raw mode feeding the guest's console (the UART,
+ * or with --console virtio the virtio console), restored on every way
  * out (normal exit, die(), fatal signals). Ctrl-A x quits lkvm.
  */
 #include "kvm/kvm.h"
 #include "kvm/sandbox.h"
 #include "kvm/util.h"
+#include "kvm/virtio-console.h"
+#include "kvm/virtio-kvm.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -61,8 +64,9 @@ static void raw_mode(void)
 }
 
 /*
- * Keys wait here while the guest's receive FIFO is full. The keyboard is
- * read all the same, so Ctrl-A x works even when the guest reads nothing.
+ * Keys wait here while the guest's receive FIFO (or the virtio console's
+ * input buffer) is full. The keyboard is read all the same, so Ctrl-A x
+ * works even when the guest reads nothing.
  */
 #define INPUT_QUEUE 4096
 /* How often the keyboard is looked at while the guest is behind. */
@@ -70,6 +74,7 @@ static void raw_mode(void)
 
 struct input {
 	struct kvm *kvm;
+	struct virtio_console *vcon; /* NULL: the UART */
 	bool tty, escape;
 	pthread_mutex_t lock; /* len, dropped, q: the reset empties them */
 	size_t len;
@@ -108,10 +113,12 @@ static bool take_keys(struct input *in, const uint8_t *buf, size_t n)
 	return true;
 }
 
-/* Hand the UART what fits in its FIFO now. */
+/* Hand the console what fits in its FIFO (or input buffer) now. */
 static void flush_keys(struct input *in)
 {
-	size_t n = serial8250__receive(&in->kvm->uart, in->q, in->len);
+	size_t n = in->vcon ?
+			   virtio_console__receive(in->vcon, in->q, in->len) :
+			   serial8250__receive(&in->kvm->uart, in->q, in->len);
 
 	if (!n)
 		return;
@@ -135,6 +142,15 @@ static size_t flush_queued(struct input *in)
 	len = in->len;
 	pthread_mutex_unlock(&in->lock);
 	return len;
+}
+
+/* Sleep until the console has room again, INPUT_POLL_MS at most. */
+static void wait_room(struct input *in)
+{
+	if (in->vcon)
+		virtio_console__wait_room(in->vcon, INPUT_POLL_MS);
+	else
+		serial8250__wait_rx_room(&in->kvm->uart, INPUT_POLL_MS);
 }
 
 /* Read the keyboard: > 0 bytes, 0 nothing yet, < 0 at EOF or error. */
@@ -171,7 +187,7 @@ static void *input_thread(void *arg)
 		if (eof && !queued)
 			return NULL; /* the guest just gets no more input */
 		if (queued)
-			serial8250__wait_rx_room(&in->kvm->uart, INPUT_POLL_MS);
+			wait_room(in);
 		if (eof)
 			continue;
 		n = read_keys(in, queued, buf, sizeof(buf));
@@ -193,8 +209,9 @@ static void *input_thread(void *arg)
 
 /*
  * A reboot in place: keys the old boot never took do not go to the new
- * one. Registered after the UART, so it runs before the UART's reset
- * empties the FIFO, and nothing queued can slip in between.
+ * one. Registered after the UART (and the virtio console), so it runs
+ * before their resets empty the FIFO (the input buffer), and nothing
+ * queued can slip in between.
  */
 static void input_reset(void *opaque)
 {
@@ -213,6 +230,7 @@ void term__init(struct kvm *kvm)
 
 	raw_mode();
 	in.kvm = kvm;
+	in.vcon = virtio__console();
 	in.tty = termios_saved;
 	kvm__register_reset(kvm, input_reset, &in);
 	if (pthread_create(&thread, NULL, input_thread, &in))

@@ -272,6 +272,20 @@ void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level)
 		pr_warn("KVM_IRQ_LINE %u: %s", 32 + spi, strerror(errno));
 }
 
+bool kvm__console_closed(struct kvm *kvm)
+{
+	return __atomic_load_n(&kvm->console_closed, __ATOMIC_ACQUIRE);
+}
+
+void kvm__console_lost(struct kvm *kvm, int err)
+{
+	/* The UART and a virtio console share stdout: one warning. */
+	if (__atomic_exchange_n(&kvm->console_closed, true, __ATOMIC_ACQ_REL))
+		return;
+	pr_warn("console output: %s; the guest's further output is dropped",
+		strerror(err));
+}
+
 /* Called with the UART's lock held, by the vCPU that wrote THR. */
 static void uart_tx(void *opaque, uint8_t byte)
 {
@@ -282,7 +296,7 @@ static void uart_tx(void *opaque, uint8_t byte)
 	if (kvm->cfg->console_panic &&
 	    panic_watch__feed(&kvm->panic_watch, byte))
 		kvm__guest_panicked(kvm);
-	if (kvm->console_closed || kvm__exit_requested(kvm))
+	if (kvm__console_closed(kvm) || kvm__exit_requested(kvm))
 		return;
 	/*
 	 * A slow reader slows the guest down (no output is lost), but the
@@ -297,9 +311,7 @@ static void uart_tx(void *opaque, uint8_t byte)
 		else if (n < 0 && errno != EINTR)
 			break;
 	}
-	kvm->console_closed = true;
-	pr_warn("console output: %s; the guest's further output is dropped",
-		strerror(errno));
+	kvm__console_lost(kvm, n < 0 ? errno : EIO);
 }
 
 static void uart_irq(void *opaque, int level)

@@ -73,7 +73,11 @@ static const int base_calls[] = {
 	/* mmap and mprotect too, but never executable: see add_base(). */
 };
 
-/* Every thread: isatty() in stdio; term__restore() on the way out. */
+/*
+ * ioctl is never allowed as such, only the requests in the *_ioctls lists
+ * (an unconditional rule would make libseccomp ignore those).
+ * Every thread: isatty() in stdio; term__restore() on the way out.
+ */
 static const struct ioctl_rule base_ioctls[] = {
 	{ TCGETS, -1 },
 	{ TCSETS, STDIN_FILENO },
@@ -81,7 +85,6 @@ static const struct ioctl_rule base_ioctls[] = {
 
 /* vCPU threads: from the first KVM_RUN on. */
 static const int vcpu_calls[] = {
-	SCMP_SYS(ioctl), /* only the requests below */
 	SCMP_SYS(ppoll), /* console output waits for a slow reader */
 };
 
@@ -96,7 +99,6 @@ static const struct ioctl_rule vcpu_ioctls[] = {
 
 /* Virtio I/O threads (arm/virtio.c vdev_thread). */
 static const int io_calls[] = {
-	SCMP_SYS(ioctl), /* KVM_IRQ_LINE where there is no irqfd */
 	SCMP_SYS(ppoll), /* wait on the queue eventfds */
 	SCMP_SYS(read), /* drain an eventfd */
 	SCMP_SYS(preadv), /* virtio-blk reads */
@@ -111,20 +113,28 @@ static const int io_calls[] = {
 	SCMP_SYS(pread64), /* virtio-net: passt's last message (memfd) */
 };
 
+static const struct ioctl_rule io_ioctls[] = {
+	{ KVM_IRQ_LINE, -1 }, /* where there is no irqfd */
+	/* The virtio console's terminal size (arm/virtio-console.c). */
+	{ TIOCGWINSZ, STDOUT_FILENO },
+	{ TIOCGWINSZ, STDIN_FILENO },
+};
+
 static const struct ioctl_rule irq_ioctls[] = {
 	{ KVM_IRQ_LINE, -1 },
 };
 
-/* The console input thread (term.c). */
+/*
+ * The console input thread (term.c), and the virtio console's writer
+ * (arm/virtio-console.c: write, and ppoll when stdout is non-blocking).
+ */
 static const int console_calls[] = {
-	SCMP_SYS(ioctl), /* KVM_IRQ_LINE: the UART's receive interrupt */
 	SCMP_SYS(ppoll), /* is there a key while the guest is behind */
 	SCMP_SYS(read), /* keys from stdin */
 };
 
 /* The signal thread (builtin-run.c). */
 static const int signal_calls[] = {
-	SCMP_SYS(ioctl), /* TCSETS only: term__restore() */
 	SCMP_SYS(rt_sigtimedwait), /* sigwait() for the stop signals */
 	SCMP_SYS(newfstatat), /* kvm__control_unlink(): is it ours */
 	SCMP_SYS(unlinkat), /* kvm__control_unlink() */
@@ -132,7 +142,6 @@ static const int signal_calls[] = {
 
 /* The control socket's thread (control/server.c). */
 static const int control_calls[] = {
-	SCMP_SYS(ioctl), /* only the requests below */
 	SCMP_SYS(ppoll), /* the listening socket, clients, the eventfd */
 	SCMP_SYS(read), /* the event eventfd */
 	SCMP_SYS(accept4), /* new clients */
@@ -150,7 +159,6 @@ static const struct ioctl_rule control_ioctls[] = {
 
 /* The main thread once the VM runs: reboots in place, then the exit. */
 static const int main_calls[] = {
-	SCMP_SYS(ioctl), /* only the requests below */
 	SCMP_SYS(pread64), /* kernel and initrd reloaded on a reboot */
 	SCMP_SYS(getrandom), /* a new kaslr-seed on a reboot */
 	SCMP_SYS(fdatasync), /* the disks are flushed at the exit */
@@ -178,7 +186,7 @@ static const struct ioctl_rule main_ioctls[] = {
 static const struct allow_list lists[SANDBOX_NR_KINDS] = {
 	LIST(SANDBOX_MAIN, main, main_ioctls),
 	LIST(SANDBOX_VCPU, vcpu, vcpu_ioctls),
-	LIST(SANDBOX_IO, io, irq_ioctls),
+	LIST(SANDBOX_IO, io, io_ioctls),
 	LIST(SANDBOX_CONSOLE, console, irq_ioctls),
 	[SANDBOX_SIGNAL] = { .name = "signal",
 			     .calls = signal_calls,
@@ -188,6 +196,7 @@ static const struct allow_list lists[SANDBOX_NR_KINDS] = {
 
 static bool enabled;
 static int selftest_kind = -1;
+static bool selftest_ioctl; /* KIND-ioctl: a forbidden ioctl request */
 static int selftest_done;
 static const char *names[NAMES_MAX];
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -394,6 +403,15 @@ static void selftest(enum sandbox_kind kind, int index)
 	    (kind == SANDBOX_VCPU && index != 0) ||
 	    __atomic_exchange_n(&selftest_done, 1, __ATOMIC_SEQ_CST))
 		return;
+	if (selftest_ioctl) {
+		/* TIOCSTI: no list has it; fd -1, so harmless without one. */
+		pr_info("seccomp self-test: thread %s %d calls ioctl(TIOCSTI)",
+			lists[kind].name, index);
+		fd = ioctl(-1, TIOCSTI, "x");
+		pr_warn("seccomp self-test: ioctl(TIOCSTI) from thread %s %d returned %d: the sandbox is off",
+			lists[kind].name, index, fd);
+		return;
+	}
 	pr_info("seccomp self-test: thread %s %d calls socket()",
 		lists[kind].name, index);
 	fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -439,9 +457,14 @@ void sandbox__init(const struct kvm_config *cfg)
 	int i;
 
 	if (test && test[0]) {
-		selftest_kind = kind_by_name(test);
-		if (selftest_kind < 0)
-			die("LKVM_SECCOMP_SELFTEST=%s: one of main, vcpu, io, console, signal, control",
+		char kind[16];
+		size_t n = strcspn(test, "-");
+
+		selftest_ioctl = !strcmp(test + n, "-ioctl");
+		snprintf(kind, sizeof(kind), "%.*s", (int)n, test);
+		selftest_kind = kind_by_name(kind);
+		if (selftest_kind < 0 || (test[n] && !selftest_ioctl))
+			die("LKVM_SECCOMP_SELFTEST=%s: one of main, vcpu, io, console, signal, control, optionally followed by -ioctl",
 			    test);
 	}
 #ifdef __SANITIZE_ADDRESS__

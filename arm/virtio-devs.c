@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The virtio devices of `lkvm run`: -d/--disk (virtio-blk), --rng. */
+/*
+ * The virtio devices of `lkvm run`: -d/--disk (virtio-blk), --rng, and
+ * --console virtio (arm/virtio-console.c).
+ */
 #include "kvm/disk.h"
 #include "kvm/kvm.h"
 #include "kvm/util.h"
@@ -206,5 +209,7 @@ void virtio__setup_devices(struct kvm *kvm)
 		setup_blk(kvm, blks[i], i);
 	if (kvm->cfg->rng)
 		rng_vd = vdev__create(kvm, &rng_model, &rng, 0);
+	if (kvm->cfg->console == CONSOLE_VIRTIO)
+		virtio__setup_console(kvm);
 	virtio__setup_nets(kvm);
 }

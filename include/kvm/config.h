@@ -27,6 +27,12 @@ enum reboot_action {
 	REBOOT_EXIT,
 };
 
+/* --console: the guest's console device. */
+enum console_type {
+	CONSOLE_SERIAL, /* the 16550A UART: ttyS0 */
+	CONSOLE_VIRTIO, /* virtio-console: hvc0 (the UART stays for earlycon) */
+};
+
 enum log_level {
 	LOG_ERROR,
 	LOG_WARNING,
@@ -91,6 +97,7 @@ struct kvm_config {
 	int max_cpus; /* vCPUs that exist, nr_cpus..max_cpus-1 disabled; -1 */
 	uint64_t ram_size; /* bytes; 0: not given */
 	bool nodefaults;
+	enum console_type console;
 	enum irqchip_type irqchip;
 	enum log_level loglevel;
 	enum psci_mode psci;

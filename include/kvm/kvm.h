@@ -98,7 +98,7 @@ struct kvm {
 	bool virtio_caps_known;
 	bool has_ioeventfd;
 	bool has_irqfd;
-	bool console_closed; /* stdout failed: output dropped (UART lock) */
+	bool console_closed; /* stdout failed: output dropped (atomic) */
 	struct boot_layout boot;
 	int kernel_fd;
 	uint64_t kernel_size;
@@ -149,6 +149,12 @@ void kvm__setup_devices(struct kvm *kvm);
  */
 void kvm__register_reset(struct kvm *kvm, reset_fn fn, void *opaque);
 void kvm__irq_line(struct kvm *kvm, unsigned int spi, int level);
+/*
+ * Guest console output on stdout failed (the reader went away): the first
+ * call warns; from then on kvm__console_closed() and output is dropped.
+ */
+void kvm__console_lost(struct kvm *kvm, int err);
+bool kvm__console_closed(struct kvm *kvm);
 
 uint64_t kvm__now_ns(void);
 

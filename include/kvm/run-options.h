@@ -17,8 +17,12 @@
 /* The architecture's longest SVE vector, in bits. */
 #define RUN_SVE_MAX_VL 2048
 
-/* Put before -p's text unless --nodefaults. */
+/*
+ * Put before -p's text unless --nodefaults; earlycon finds the UART from
+ * the device tree's stdout-path with either console.
+ */
 #define RUN_DEFAULT_PARAMS "console=ttyS0 earlycon"
+#define RUN_DEFAULT_PARAMS_VIRTIO "console=hvc0 earlycon"
 /* arm64 Linux's COMMAND_LINE_SIZE: the guest cuts longer ones short. */
 #define RUN_CMDLINE_SIZE 2048
 
@@ -39,6 +43,8 @@ int run_options__parse(struct kvm_config *cfg, int argc, char **argv, char *err,
  */
 int run_options__finalize(struct kvm_config *cfg, int host_cpus,
 			  uint64_t host_ram, char *err, size_t errlen);
+/* The default kernel parameters for cfg's console. */
+const char *run_options__default_params(const struct kvm_config *cfg);
 /* The kernel command line (malloc'd), or NULL when out of memory. */
 char *run_options__bootargs(const struct kvm_config *cfg);
 void run_options__usage(FILE *out);

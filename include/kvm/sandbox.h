@@ -14,7 +14,7 @@ enum sandbox_kind {
 	SANDBOX_MAIN, /* the main thread once the VM runs: reboots, exit */
 	SANDBOX_VCPU, /* a vCPU thread: KVM_RUN and its exits */
 	SANDBOX_IO, /* a virtio device's I/O thread */
-	SANDBOX_CONSOLE, /* the console input thread */
+	SANDBOX_CONSOLE, /* the console input thread, the hvc0 writer */
 	SANDBOX_SIGNAL, /* the thread that takes SIGINT/SIGTERM/... */
 	SANDBOX_CONTROL, /* the control socket's thread */
 	SANDBOX_NR_KINDS,

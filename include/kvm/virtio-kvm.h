@@ -106,4 +106,10 @@ void virtio__open_disks(struct kvm *kvm);
 void virtio__open_nets(struct kvm *kvm);
 void virtio__setup_nets(struct kvm *kvm);
 
+struct virtio_console;
+/* arm/virtio-console.c: --console virtio, the guest's hvc0. */
+void virtio__setup_console(struct kvm *kvm);
+/* The virtio console for term.c's keys; NULL with the serial console. */
+struct virtio_console *virtio__console(void);
+
 #endif /* KVM__VIRTIO_KVM_H */

@@ -11,6 +11,7 @@
  *   -s TEXT   type TEXT (C escapes: \r \n \\ \xHH)
  *   -f N      type N bytes of filler text (no escape byte)
  *   -k SIG    send signal number SIG to the command
+ * The terminal is 37 rows by 101 columns.
  * Then wait for the command to end. The command's output is copied to
  * stdout. Last line: "PTYRUN-EXIT=<status> PTYRUN-TERMIOS=<same|changed>"
  * (status 128+N if killed by signal N). Exit status 0 if every action was
@@ -29,6 +30,10 @@
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
+
+/* The terminal's size: rows x columns. */
+#define PTY_ROWS 37
+#define PTY_COLS 101
 
 static int master = -1;
 static pid_t child;
@@ -161,6 +166,7 @@ static size_t unescape(const char *in, char *out)
 
 static int start(char **argv, struct termios *before)
 {
+	struct winsize ws = { .ws_row = PTY_ROWS, .ws_col = PTY_COLS };
 	char *name;
 	int slave;
 
@@ -175,6 +181,9 @@ static int start(char **argv, struct termios *before)
 		perror("ptyrun: pty slave");
 		return -1;
 	}
+	/* A size of its own, for a console that passes it on (hvc0). */
+	if (ioctl(slave, TIOCSWINSZ, &ws))
+		perror("ptyrun: TIOCSWINSZ");
 	child = fork();
 	if (child < 0)
 		return -1;

@@ -504,3 +504,42 @@ kmsg_unsplice() {
 			print n + 0
 		}' "$1"
 }
+
+# ---- lkvm on a terminal (console-tty.sh, virtio-console.sh) -------------
+
+# ptyrun (tests/testhost/ptyrun.c), copied in as /tools/ptyrun.
+PTYRUN=${TESTHOST_ROOT:-}/tools/ptyrun
+TTY_TIMEOUT=${TTY_TIMEOUT:-300}
+
+# tty_run NAME WANT-EXIT ACTION... -- LKVM-ARGS...: runs lkvm under ptyrun
+# and judges its exit status and the terminal settings. 0 if both are
+# right. The output, without carriage returns, is in $W/NAME.out.txt.
+tty_run() {
+	_tr_name=$1 _tr_want=$2
+	shift 2
+	_tr_out=$W/$_tr_name.out
+	_run_timeout "$_tr_out" "" $((TTY_TIMEOUT + 60)) "$PTYRUN" \
+		-t "$TTY_TIMEOUT" "$@"
+	_tr_rc=$?
+	tr -d '\r' <"$_tr_out" >"$_tr_out.txt"
+	_tr_last=$(grep '^PTYRUN-EXIT=' "$_tr_out.txt" | tail -n 1)
+	case $_tr_last in
+	"PTYRUN-EXIT=$_tr_want PTYRUN-TERMIOS=same")
+		if [ "$_tr_rc" = 0 ]; then
+			return 0
+		fi
+		fail "$_tr_name" "ptyrun exited $_tr_rc (an action did not complete)"
+		;;
+	"")
+		fail "$_tr_name" "ptyrun exited $_tr_rc without a result"
+		;;
+	*PTYRUN-TERMIOS=changed)
+		fail "$_tr_name" "the terminal settings were not restored ($_tr_last)"
+		;;
+	*)
+		fail "$_tr_name" "expected lkvm to exit $_tr_want: $_tr_last"
+		;;
+	esac
+	show_tail "$_tr_out.txt"
+	return 1
+}

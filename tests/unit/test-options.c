@@ -143,6 +143,37 @@ static void long_options(struct test_ctx *t)
 	CHECK_EQ(t, cfg.loglevel, LOG_DEBUG);
 	CHECK_EQ(t, cfg.irqchip, IRQCHIP_GICV2);
 	CHECK_STR(t, cfg.dev, "/dev/kvm-test");
+	CHECK_EQ(t, cfg.console, CONSOLE_SERIAL);
+}
+
+/* --console serial|virtio, and the default command line of each. */
+static void console_option(struct test_ctx *t)
+{
+	char *virtio[] = { "run", "-k", "I", "--console", "virtio" };
+	char *serial[] = { "run",	"-k",	 "I", "--console=virtio",
+			   "--console", "serial" };
+	struct kvm_config cfg;
+	char err[128], *s;
+
+	CHECK_EQ(t, parse(&cfg, 3, virtio, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.console, CONSOLE_SERIAL);
+	CHECK_EQ(t, parse(&cfg, NARGS(virtio), virtio, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.console, CONSOLE_VIRTIO);
+	CHECK_STR(t, run_options__default_params(&cfg),
+		  "console=hvc0 earlycon");
+	cfg.params = "quiet";
+	s = run_options__bootargs(&cfg);
+	CHECK_STR(t, s, "console=hvc0 earlycon quiet");
+	free(s);
+	cfg.nodefaults = true;
+	s = run_options__bootargs(&cfg);
+	CHECK_STR(t, s, "quiet");
+	free(s);
+	/* The last one counts. */
+	CHECK_EQ(t, parse(&cfg, NARGS(serial), serial, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.console, CONSOLE_SERIAL);
+	CHECK_STR(t, run_options__default_params(&cfg),
+		  "console=ttyS0 earlycon");
 }
 
 static void loglevels(struct test_ctx *t)
@@ -295,7 +326,9 @@ static void bad_values(struct test_ctx *t)
 	EXPECT_BAD(t, "--loglevel", "--loglevel", "loud");
 	EXPECT_BAD(t, "--loglevel", "--loglevel", "DEBUG");
 	EXPECT_BAD(t, "--irqchip", "--irqchip", "gicv4");
-	EXPECT_BAD(t, "--console", "--console", "virtio");
+	EXPECT_BAD(t, "--console", "--console", "hv");
+	EXPECT_BAD(t, "--console", "--console", "Virtio");
+	EXPECT_BAD(t, "--console", "--console", "");
 	EXPECT_BAD(t, "--network", "--network", "mode=slirp");
 	EXPECT_BAD(t, "--network", "-n", "none");
 	EXPECT_BAD(t, "--name", "--name", "");
@@ -594,6 +627,30 @@ static void params_length(struct test_ctx *t)
 	CHECK_EQ(t, parse_params(2048, true, &cfg, err, sizeof(err)), -EINVAL);
 	CHECK(t, strstr(err, "--params is 2048 bytes") != NULL);
 	CHECK(t, strstr(err, "at most 2047") != NULL);
+}
+
+/* With --console virtio the default part is a byte shorter. */
+static void params_length_virtio(struct test_ctx *t)
+{
+	size_t prefix = strlen(RUN_DEFAULT_PARAMS_VIRTIO) + 1;
+	char *argv[] = { "run", "-k", "I", "--console", "virtio", "-p", NULL };
+	struct kvm_config cfg;
+	char err[200], params[2100], *s;
+
+	memset(params, 'x', 2047 - prefix);
+	params[2047 - prefix] = 0;
+	argv[6] = params;
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	s = run_options__bootargs(&cfg);
+	CHECK(t, s && strlen(s) == 2047);
+	CHECK(t, s && !strncmp(s, "console=hvc0 earlycon x", prefix + 1));
+	free(s);
+	params[2047 - prefix] = 'x';
+	params[2048 - prefix] = 0;
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "--params is 2026 bytes") != NULL);
+	CHECK(t, strstr(err, "\"console=hvc0 earlycon \"") != NULL);
+	CHECK(t, strstr(err, "is 2048") != NULL);
 }
 
 static void bootargs(struct test_ctx *t)
@@ -1063,4 +1120,5 @@ TEST_SUITE(options, TEST(hotplug_options), TEST(names), TEST(psci_options),
 	   TEST(size_bad), TEST(size_limits), TEST(mem_above_host_ram),
 	   TEST(mem_minimum), TEST(cpus_digits_only), TEST(params_length),
 	   TEST(bootargs), TEST(console_panic_option), TEST(sandbox_option),
+	   TEST(console_option), TEST(params_length_virtio),
 	   TEST(network_options));

@@ -229,7 +229,8 @@ static void run_quits_at_start(struct test_ctx *t)
 static void run_and_stop(struct test_ctx *t)
 {
 	struct passt_params pp = { .host_mac = { 2 } };
-	char *path = script("for a; do echo \"$a\"; done > \"$0.args\"\n"
+	char *path = script("for a; do echo \"$a\"; done > \"$0.tmp\"\n"
+			    "mv \"$0.tmp\" \"$0.args\"\n"
 			    "exec sleep 60");
 	char args[256], err[300] = "", how[64];
 	struct passt p;
@@ -245,6 +246,12 @@ static void run_and_stop(struct test_ctx *t)
 	CHECK_EQ(t, passt__start(&p, &pp, 200, err, sizeof(err)), 0);
 	CHECK(t, p.pid > 0 && p.fd >= 0);
 	CHECK(t, !passt__reap(&p, 0));
+	/* Its arguments written (renamed into place whole), then stop it:
+	 * on a loaded machine the shell may not have got so far yet. */
+	snprintf(args, sizeof(args), "%s.args", path);
+	for (n = 0; n < 1000 && access(args, F_OK); n++)
+		usleep(10000);
+	n = 0;
 	passt__stop(&p);
 	CHECK(t, p.reaped);
 	CHECK(t, WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGTERM);

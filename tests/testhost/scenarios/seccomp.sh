@@ -21,16 +21,17 @@ SOCKDIR=${SOCKDIR:-$HOME/.lkvm}
 # shellcheck disable=SC2016 # expanded by the guest's shell
 MARK='echo SANDBOX-GUEST-$((6*7))'
 
-# killed NAME KIND OUT RC VM: lkvm was killed for KIND's forbidden call.
+# killed NAME KIND OUT RC VM [CALL]: lkvm was killed for KIND's forbidden
+# call (socket, or CALL).
 killed() {
-	_k_out=$3 _k_rc=$4
+	_k_out=$3 _k_rc=$4 _k_call=${6:-socket}
 	if [ "$_k_rc" != 159 ]; then
 		fail "$1" "lkvm exited $_k_rc, not 159"
 		show_tail "$_k_out"
 		return 1
 	fi
-	if ! grep -Eq "^lkvm: seccomp: thread $2( [0-9]+)? made forbidden system call socket \([0-9]+\)" "$_k_out"; then
-		fail "$1" "no 'thread $2 ... made forbidden system call socket' message"
+	if ! grep -Eq "^lkvm: seccomp: thread $2( [0-9]+)? made forbidden system call $_k_call \([0-9]+\)" "$_k_out"; then
+		fail "$1" "no 'thread $2 ... made forbidden system call $_k_call' message"
 		show_tail "$_k_out"
 		return 1
 	fi
@@ -74,6 +75,18 @@ for kind in vcpu io console signal control main; do
 	rc=$?
 	killed "seccomp/selftest-$kind" "$kind" "$out" "$rc" "sc-$kind" &&
 		pass "seccomp/selftest-$kind"
+done
+
+# ioctl is allowed by request only: a request no list has (TIOCSTI) from
+# a vCPU thread and from an I/O thread, both of which may make ioctls.
+for kind in vcpu io; do
+	out=$W/selftest-$kind-ioctl.out
+	# shellcheck disable=SC2086 # GA is a word list
+	LKVM_SECCOMP_SELFTEST=$kind-ioctl run_lkvm "$out" "$T" run $GA --rng \
+		--name "sc-$kind-ioctl" -p "lkvm_cmd=\"sleep 600\""
+	rc=$?
+	killed "seccomp/selftest-$kind-ioctl" "$kind" "$out" "$rc" \
+		"sc-$kind-ioctl" ioctl && pass "seccomp/selftest-$kind-ioctl"
 done
 
 # guest NAME LKVM-ARGS...: a guest running CMD; output in $W/NAME.out.
