@@ -29,11 +29,13 @@ BASE_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -D_GNU_SOURCE -Iinclude \
 
 # virtio transport, virtqueue and device parsers (pure; also fuzzed).
 VIRTIO_SRCS := util/guest-mem.c virtio/virtqueue.c virtio/mmio.c virtio/blk.c \
+	virtio/net.c virtio/net-stream.c \
 	virtio/rng.c virtio/slots.c virtio/console.c
 # Pure modules: no ioctl, no <asm/kvm.h>; built and unit-tested anywhere.
 PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 	util/read-full.c util/time.c util/input.c util/reset.c util/disk.c \
-	util/decompress.c util/cpulist.c util/histogram.c \
+	util/decompress.c util/cpulist.c util/histogram.c util/passt.c \
+	util/passt-run.c \
 	hw/serial.c hw/pvpanic.c \
 	arm/fdt.c arm/image.c arm/kernel.c arm/layout.c arm/cpu-features.c \
 	hypercall/smccc.c psci/power.c psci/psci.c psci/inject.c \
@@ -44,7 +46,8 @@ PURE_SRCS := mmio.c run-options.c util/size.c util/panic-watch.c \
 GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
-	arm/virtio-console.c arm/control.c arm/control-cmds.c arm/sandbox.c
+	arm/virtio-console.c arm/control.c arm/control-cmds.c arm/sandbox.c \
+	arm/virtio-net.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
@@ -139,6 +142,11 @@ $(LKVM_OUT)/ctlpoke: tests/testhost/ctlpoke.c control/proto.c control/socket.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $^
 
+# A UDP flood towards a guest, for virtio-net.sh (not part of lkvm).
+$(LKVM_OUT)/udpflood: tests/testhost/udpflood.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -147,7 +155,8 @@ lkvm-arm64:
 	@tools/arm64-sysroot >/dev/null
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
-		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke
+		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke \
+		$(BUILD)/arm64/udpflood
 
 # The sanitized lkvm and a canary that makes one report on purpose, so the
 # test host run shows that a report is caught (tests/testhost/run-sanitized).
@@ -205,8 +214,8 @@ unit-tsan: $(BUILD)/tsan/unit-tests
 
 # --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
 # One target per parser, linked with the same virtio sources as lkvm.
-FUZZ_TARGETS := virtqueue mmio blk
-FUZZ_LINK := $(VIRTIO_SRCS) mmio.c util/time.c $(UNIT_HELPERS)
+	virtio/net.c virtio/net-stream.c \
+	virtio/rng.c virtio/slots.c virtio/console.c
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TIME ?= 300

@@ -157,6 +157,7 @@ int kvm_cmd_run(int argc, char **argv)
 	/* After /dev/kvm: a user without KVM hears of that first. */
 	kvm__control_open(&cfg);
 	virtio__open_disks(&kvm);
+	virtio__open_nets(&kvm);
 	kvm.start_ns = start_ns;
 	kvm.boot = boot;
 	kvm.kernel_fd = kernel.fd;

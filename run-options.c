@@ -121,7 +121,15 @@ void run_options__usage(FILE *out)
 	      "Machine:\n"
 	      "      --irqchip T       gicv3 | gicv2 | auto (default auto)\n"
 	      "      --dump-dtb FILE   write the device tree to FILE and exit\n"
-	      "  -n, --network P       mode=none (networking comes later)\n"
+	      "  -n, --network P       a virtio-net card (repeatable, 8 at most;\n"
+	      "                        none by default); P is key=value,...:\n"
+	      "                        mode=user[,passt=OPTIONS]: passt, no\n"
+	      "                        privileges (OPTIONS, split at spaces,\n"
+	      "                        go to passt; last key); mode=none;\n"
+	      "                        guest_mac=, host_mac=XX:XX:XX:XX:XX:XX\n"
+	      "                        (default: from --name);\n"
+	      "                        mode=tap[,tapif=NAME][,vhost=1] is\n"
+	      "                        not built yet\n"
 	      "\n"
 	      "Guest CPU (SVE, pointer authentication, MTE and stolen time are on\n"
 	      "wherever the host's KVM offers them):\n"
@@ -252,6 +260,152 @@ static int parse_disk(struct kvm_config *cfg, const char *arg, char *err,
 	memcpy(d->path, arg, plen);
 	d->path[plen] = '\0';
 	cfg->nr_disks++;
+	return 0;
+}
+
+/* xx:xx:xx:xx:xx:xx, a unicast address other than all zeros. */
+static int parse_mac(const char *s, size_t len, uint8_t mac[6])
+{
+	unsigned int i, v;
+	size_t at = 0;
+
+	if (len != 17)
+		return -EINVAL;
+	for (i = 0; i < 6; i++, at += 3) {
+		if (!isxdigit((unsigned char)s[at]) ||
+		    !isxdigit((unsigned char)s[at + 1]) ||
+		    (i < 5 && s[at + 2] != ':'))
+			return -EINVAL;
+		sscanf(s + at, "%2x", &v);
+		mac[i] = (uint8_t)v;
+	}
+	if ((mac[0] & 1) ||
+	    !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
+	return 0;
+}
+
+static const char *const net_mode_names[] = { "none", "tap", "user" };
+
+/* One key=value of -n (the value is not NUL-terminated). */
+static int net_key(struct net_config *nc, const char *arg, const char *key,
+		   size_t klen, const char *val, size_t vlen, char *err,
+		   size_t errlen)
+{
+	int i;
+
+	if (klen == 4 && !strncmp(key, "mode", 4)) {
+		for (i = 0; i < (int)ARRAY_SIZE(net_mode_names); i++)
+			if (strlen(net_mode_names[i]) == vlen &&
+			    !strncmp(val, net_mode_names[i], vlen))
+				break;
+		if (i == (int)ARRAY_SIZE(net_mode_names))
+			return fail(
+				err, errlen,
+				"invalid --network '%s': unknown mode '%.*s' (none, tap or user)",
+				arg, (int)vlen, val);
+		nc->mode = (enum net_mode)i;
+	} else if (klen == 5 && !strncmp(key, "tapif", 5)) {
+		if (!vlen || vlen >= CFG_IFNAMSIZ || memchr(val, '/', vlen) ||
+		    memchr(val, ' ', vlen))
+			return fail(
+				err, errlen,
+				"invalid --network '%s': tapif must be an interface name of 1 to %d characters",
+				arg, CFG_IFNAMSIZ - 1);
+		memcpy(nc->tapif, val, vlen);
+		nc->tapif[vlen] = '\0';
+	} else if (klen == 5 && !strncmp(key, "vhost", 5)) {
+		if (vlen != 1 || (val[0] != '0' && val[0] != '1'))
+			return fail(
+				err, errlen,
+				"invalid --network '%s': vhost=0 or vhost=1",
+				arg);
+		nc->vhost = val[0] == '1';
+	} else if ((klen == 9 && !strncmp(key, "guest_mac", 9)) ||
+		   (klen == 8 && !strncmp(key, "host_mac", 8))) {
+		bool guest = klen == 9;
+
+		if (parse_mac(val, vlen, guest ? nc->guest_mac : nc->host_mac))
+			return fail(
+				err, errlen,
+				"invalid --network '%s': %.*s must be a unicast MAC such as 02:00:00:00:00:01",
+				arg, (int)klen, key);
+		*(guest ? &nc->guest_mac_set : &nc->host_mac_set) = true;
+	} else {
+		return fail(
+			err, errlen,
+			"invalid --network '%s': unknown key '%.*s' (mode, tapif, vhost, guest_mac, host_mac and passt are known)",
+			arg, (int)klen, key);
+	}
+	return 0;
+}
+
+/*
+ * kvmtool's -n syntax: comma-separated key=value. passt=, which takes
+ * passt's own options (with commas of their own), must come last and
+ * takes the rest.
+ */
+static int parse_network(struct kvm_config *cfg, const char *arg, char *err,
+			 size_t errlen)
+{
+	struct net_config nc = { .mode = NET_MODE_NONE };
+	const char *p = arg, *end, *eq;
+	bool mode_set = false;
+	int ret;
+
+	while (*p) {
+		if (!strncmp(p, "passt=", 6)) {
+			nc.passt_args = p + 6;
+			break;
+		}
+		end = strchr(p, ',');
+		if (!end)
+			end = p + strlen(p);
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (*end && !end[1])
+			return fail(
+				err, errlen,
+				"invalid --network '%s': '' after the last ',' is not key=value",
+				arg);
+		if (!eq || eq == p)
+			return fail(
+				err, errlen,
+				"invalid --network '%s': '%.*s' is not key=value",
+				arg, (int)(end - p), p);
+		ret = net_key(&nc, arg, p, (size_t)(eq - p), eq + 1,
+			      (size_t)(end - eq - 1), err, errlen);
+		if (ret)
+			return ret;
+		if (eq - p == 4 && !strncmp(p, "mode", 4))
+			mode_set = true;
+		p = *end ? end + 1 : end;
+	}
+	if (!mode_set)
+		return fail(
+			err, errlen,
+			"invalid --network '%s': no mode= (none, tap or user)",
+			arg);
+	if (nc.mode != NET_MODE_TAP && (nc.tapif[0] || nc.vhost))
+		return fail(
+			err, errlen,
+			"invalid --network '%s': tapif and vhost are for mode=tap",
+			arg);
+	if (nc.mode != NET_MODE_USER && nc.passt_args)
+		return fail(err, errlen,
+			    "invalid --network '%s': passt= is for mode=user",
+			    arg);
+	if (nc.mode == NET_MODE_NONE) {
+		if (nc.guest_mac_set || nc.host_mac_set)
+			return fail(
+				err, errlen,
+				"invalid --network '%s': mode=none has no MAC",
+				arg);
+		return 0; /* no device */
+	}
+	if (cfg->nr_nets >= CFG_MAX_NETS)
+		return fail(err, errlen, "too many --network: at most %d",
+			    CFG_MAX_NETS);
+	cfg->nets[cfg->nr_nets++] = nc;
 	return 0;
 }
 
@@ -389,13 +543,7 @@ static int parse_one(struct kvm_config *cfg, int opt, const char *arg,
 		cfg->ram_size = bytes;
 		break;
 	case 'n':
-		if (strcmp(arg, "mode=none"))
-			return fail(
-				err, errlen,
-				"unsupported --network '%s': only mode=none for now",
-				arg);
-		cfg->network_none = true;
-		break;
+		return parse_network(cfg, arg, err, errlen);
 	case 'd':
 		return parse_disk(cfg, arg, err, errlen);
 	case OPT_RNG:

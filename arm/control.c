@@ -58,6 +58,7 @@ void kvm__control_open(struct kvm_config *cfg)
 		snprintf(generated, sizeof(generated), "guest-%d",
 			 (int)getpid());
 		cfg->name = generated;
+		cfg->name_generated = true;
 	}
 	vm_name = cfg->name;
 	ret = ctl__dir(dir, sizeof(dir));

@@ -106,6 +106,11 @@ static const int io_calls[] = {
 	SCMP_SYS(fdatasync), /* virtio-blk FLUSH */
 	SCMP_SYS(fallocate), /* virtio-blk DISCARD, WRITE_ZEROES */
 	SCMP_SYS(getrandom), /* virtio-rng */
+	SCMP_SYS(recvfrom), /* virtio-net: frames from passt */
+	SCMP_SYS(sendmsg), /* virtio-net: frames to passt */
+	SCMP_SYS(wait4), /* virtio-net: reap passt when it has quit */
+	SCMP_SYS(lseek), /* virtio-net: passt's last message (memfd) */
+	SCMP_SYS(pread64), /* virtio-net: passt's last message (memfd) */
 };
 
 static const struct ioctl_rule io_ioctls[] = {
@@ -161,6 +166,8 @@ static const int main_calls[] = {
 	SCMP_SYS(sendto), /* the control thread's last replies */
 	SCMP_SYS(newfstatat), /* kvm__control_unlink(): is it ours */
 	SCMP_SYS(unlinkat), /* kvm__control_unlink() */
+	SCMP_SYS(kill), /* passt stopped at the exit (virtio-net) */
+	SCMP_SYS(wait4), /* and reaped */
 };
 
 static const struct ioctl_rule main_ioctls[] = {

@@ -211,4 +211,5 @@ void virtio__setup_devices(struct kvm *kvm)
 		rng_vd = vdev__create(kvm, &rng_model, &rng, 0);
 	if (kvm->cfg->console == CONSOLE_VIRTIO)
 		virtio__setup_console(kvm);
+	virtio__setup_nets(kvm);
 }

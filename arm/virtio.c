@@ -222,7 +222,7 @@ static void *vdev_thread(void *arg)
 {
 	struct vdev *vd = arg;
 	unsigned int nq = vd->m->nr_queues, i;
-	struct pollfd pfd[VIRTIO_MMIO_MAX_QUEUES + 2];
+	struct pollfd pfd[VIRTIO_MMIO_MAX_QUEUES + 3];
 	uint32_t pending;
 	bool input;
 	char name[16];
@@ -235,13 +235,18 @@ static void *vdev_thread(void *arg)
 					  .events = POLLIN };
 	pfd[nq] = (struct pollfd){ .fd = vd->kick_fd, .events = POLLIN };
 	pfd[nq + 1] = (struct pollfd){ .fd = -1, .events = POLLIN };
+	pfd[nq + 2] = (struct pollfd){ .fd = -1, .events = POLLOUT };
 
 	while (!__atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE)) {
 		/* Input waits while the driver is not there to take it. */
 		pfd[nq + 1].fd = -1;
 		if (vd->m->input && vd_active(vd) && !vd->input_paused)
 			pfd[nq + 1].fd = vd->m->input_fd;
-		if (poll(pfd, nq + 2, -1) < 0) {
+		pfd[nq + 2].fd = -1;
+		if (vd->m->output_blocked && vd_active(vd) &&
+		    vd->m->output_blocked(vd->priv))
+			pfd[nq + 2].fd = vd->m->input_fd;
+		if (poll(pfd, nq + 3, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			pr_err("%s: poll: %s", vd->m->name, strerror(errno));
@@ -258,6 +263,9 @@ static void *vdev_thread(void *arg)
 			drain(vd->kick_fd);
 			pending = (1u << nq) - 1;
 		}
+		/* Room for the output that waited. */
+		if (pfd[nq + 2].fd >= 0 && pfd[nq + 2].revents)
+			pending = (1u << nq) - 1;
 		/* New buffers may take the input that waited. */
 		if (pending)
 			vd->input_paused = false;

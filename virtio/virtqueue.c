@@ -248,6 +248,35 @@ int virtq__push(struct virtq *vq, const struct virtq_chain *c, uint32_t len)
 	return 0;
 }
 
+int virtq__push_n(struct virtq *vq, const struct virtq_done *d, unsigned int n)
+{
+	struct vring_used_elem *e;
+	uint16_t idx = vq->used_idx;
+	unsigned int i;
+
+	if (!vq->live || vq->broken || n > vq->size)
+		return -ESTALE;
+	for (i = 0; i < n; i++)
+		if (d[i].epoch != vq->epoch)
+			return -ESTALE;
+	for (i = 0; i < n; i++, idx++) {
+		e = &vq->used->ring[idx & (vq->size - 1)];
+		STORE(&e->id, htole32(d[i].head));
+		STORE(&e->len, htole32(d[i].len));
+	}
+	vq->used_idx = idx;
+	/* Release: every entry is visible before the index publishing them. */
+	SC_STORE(&vq->used->idx, htole16(vq->used_idx));
+	return 0;
+}
+
+void virtq__unpop(struct virtq *vq, unsigned int n)
+{
+	if (!vq->live || vq->broken)
+		return;
+	vq->last_avail -= n;
+}
+
 bool virtq__should_interrupt(struct virtq *vq)
 {
 	uint16_t old, event;
@@ -297,4 +326,21 @@ bool virtq__enable_notify(struct virtq *vq)
 	if (read_avail_idx(vq))
 		return false;
 	return vq->shadow_avail != vq->last_avail;
+}
+
+bool virtq__notify_on_more(struct virtq *vq)
+{
+	uint16_t seen;
+
+	if (!vq->live || vq->broken || read_avail_idx(vq))
+		return false;
+	seen = vq->shadow_avail;
+	/* As in virtq__enable_notify(): publish, then read the index again. */
+	if (vq->event_idx)
+		SC_STORE(avail_event(vq), htole16(seen));
+	else
+		SC_STORE(&vq->used->flags, 0);
+	if (read_avail_idx(vq))
+		return false;
+	return vq->shadow_avail != seen;
 }

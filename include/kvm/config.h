@@ -53,6 +53,28 @@ struct disk_config {
 	bool direct; /* O_DIRECT: bypass the host's page cache */
 };
 
+/* -n/--network; as many as the network slots. */
+#define CFG_MAX_NETS 8
+/* IFNAMSIZ: an interface name and its NUL. */
+#define CFG_IFNAMSIZ 16
+
+enum net_mode {
+	NET_MODE_NONE,
+	NET_MODE_TAP, /* a host tap interface, optionally through vhost-net */
+	NET_MODE_USER, /* passt, started by lkvm: no privileges needed */
+};
+
+struct net_config {
+	enum net_mode mode;
+	char tapif[CFG_IFNAMSIZ]; /* tap: this interface; "": a new one */
+	bool vhost; /* tap: the data path in the kernel's vhost-net */
+	bool guest_mac_set;
+	uint8_t guest_mac[6];
+	bool host_mac_set;
+	uint8_t host_mac[6]; /* tap: the tap's MAC; user: passt's */
+	const char *passt_args; /* user: passt=..., split at spaces; NULL */
+};
+
 /* A --psci-fail: answer the next count calls of fn with code. */
 struct psci_fault_spec {
 	unsigned int fn;
@@ -75,7 +97,6 @@ struct kvm_config {
 	int max_cpus; /* vCPUs that exist, nr_cpus..max_cpus-1 disabled; -1 */
 	uint64_t ram_size; /* bytes; 0: not given */
 	bool nodefaults;
-	bool network_none;
 	enum console_type console;
 	enum irqchip_type irqchip;
 	enum log_level loglevel;
@@ -104,6 +125,12 @@ struct kvm_config {
 	struct psci_fault_spec psci_faults[MAX_PSCI_FAULTS];
 	unsigned int nr_psci_faults;
 	uint32_t psci_delay_on_ms;
+
+	struct net_config nets[CFG_MAX_NETS]; /* mode=none ones left out */
+	unsigned int nr_nets;
+	/* name is lkvm's guest-PID, not --name: the default MACs, which
+	 * must not change from run to run, leave it out. */
+	bool name_generated;
 };
 
 #endif /* KVM__CONFIG_H */

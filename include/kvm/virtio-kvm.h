@@ -72,6 +72,12 @@ struct vdev_model {
 	 */
 	int input_fd;
 	bool (*input)(void *priv, struct vdev *vd);
+	/*
+	 * Optional: true while output to input_fd waits for room (a full
+	 * socket); the thread then also waits for input_fd to be writable
+	 * and serves every queue when it is.
+	 */
+	bool (*output_blocked)(void *priv);
 	/* lkvm exits; the I/O thread has stopped. */
 	void (*exit)(void *priv);
 	/* Optional: a few words for the exit summary. */
@@ -95,6 +101,10 @@ void virtio__setup_devices(struct kvm *kvm);
 /* Open (and lock) every --disk before the VM is made; dies naming the
  * file on failure. */
 void virtio__open_disks(struct kvm *kvm);
+/* arm/virtio-net.c: start each -n backend (passt) before the VM is made;
+ * dies with one line on failure. virtio__setup_devices() adds the cards. */
+void virtio__open_nets(struct kvm *kvm);
+void virtio__setup_nets(struct kvm *kvm);
 
 struct virtio_console;
 /* arm/virtio-console.c: --console virtio, the guest's hvc0. */

@@ -122,6 +122,36 @@ int virtq__pop(struct virtq *vq, struct virtq_chain *c);
  */
 int virtq__push(struct virtq *vq, const struct virtq_chain *c, uint32_t len);
 /*
+ * What virtq__push_n() needs of a popped chain, so a device can keep many
+ * of them without keeping whole chains.
+ */
+struct virtq_done {
+	uint16_t head;
+	uint32_t len; /* bytes written, at most the chain's writable length */
+	uint32_t epoch;
+};
+
+/*
+ * Return n chains at once: every used entry is written before the used
+ * index moves, so the driver sees all of them or none (a frame spread
+ * over several receive buffers). -ESTALE, and nothing written, if any
+ * chain was popped before the last reset or the queue is not live.
+ */
+int virtq__push_n(struct virtq *vq, const struct virtq_done *d, unsigned int n);
+/*
+ * Give back the last n chains popped and not pushed: the next pops return
+ * them again. For a device that found too few buffers for what it had to
+ * write, and waits for more.
+ */
+void virtq__unpop(struct virtq *vq, unsigned int n);
+/*
+ * The chains there are cannot be used yet (too few for the next frame):
+ * ask the driver to notify as soon as it adds one more (avail_event at
+ * the avail index read now with EVENT_IDX, else notifications on). True
+ * if buffers arrived meanwhile: try again instead of waiting.
+ */
+bool virtq__notify_on_more(struct virtq *vq);
+/*
  * After one or more pushes: does the driver want an interrupt?
  * Honours VIRTIO_RING_F_EVENT_IDX (used_event) or else
  * VRING_AVAIL_F_NO_INTERRUPT.

@@ -203,6 +203,32 @@ th_stage_busybox() {
 	fi
 }
 
+# th_stage_passt ROOT: passt (for lkvm's -n mode=user) and the glibc it
+# links with, unpacked from Debian's arm64 passt and libc6 packages (the
+# rest of the test host is static busybox); kept unpacked in the cache.
+th_stage_passt() {
+	local root=$1 d=$CACHE/passt p deb
+	if [ ! -x "$d/usr/bin/passt" ] ||
+		[ ! -f "$d/lib/aarch64-linux-gnu/libc.so.6" ]; then
+		th_ensure_arm64_apt
+		rm -rf "$d.tmp"
+		mkdir -p "$d.tmp"
+		for p in passt libc6; do
+			deb=$(th_download_deb "$p" "$CACHE/debs") || exit 1
+			dpkg-deb -x "$deb" "$d.tmp" || th_die "cannot unpack $deb"
+		done
+		rm -rf "$d"
+		mv "$d.tmp" "$d"
+	fi
+	mkdir -p "$root/lib/aarch64-linux-gnu" "$root/usr/bin"
+	cp "$d/usr/bin/passt" "$root/usr/bin/passt"
+	cp "$d/lib/aarch64-linux-gnu/libc.so.6" \
+		"$d/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1" \
+		"$root/lib/aarch64-linux-gnu/"
+	ln -sf aarch64-linux-gnu/ld-linux-aarch64.so.1 \
+		"$root/lib/ld-linux-aarch64.so.1"
+}
+
 # th_stage_testhost ROOT LKVM: the test host's root file system, except for
 # /testhost/main.sh, which the caller writes. /init mounts, installs the
 # busybox applets, runs /testhost/main.sh and powers off.
@@ -216,6 +242,7 @@ th_stage_testhost() {
 	cp "$GUEST_CACHE/initrd.cpio.gz" "$root/guest/initrd.cpio.gz"
 	chmod 644 "$root/guest/Image" "$root/guest/initrd.cpio.gz"
 	cp "$TH_SRC/scenario-lib.sh" "$root/testhost/scenario-lib.sh"
+	th_stage_passt "$root"
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' \
 		>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"

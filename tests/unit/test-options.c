@@ -75,7 +75,7 @@ static void defaults(struct test_ctx *t)
 	CHECK(t, cfg.name == NULL);
 	CHECK(t, cfg.dump_dtb == NULL);
 	CHECK(t, !cfg.nodefaults);
-	CHECK(t, !cfg.network_none);
+	CHECK_EQ(t, cfg.nr_nets, 0);
 }
 
 static void short_options(struct test_ctx *t)
@@ -102,7 +102,7 @@ static void short_options(struct test_ctx *t)
 	CHECK_STR(t, cfg.params, "quiet loglevel=3");
 	CHECK_EQ(t, cfg.nr_cpus, 3);
 	CHECK_EQ(t, cfg.ram_size, 256 * SZ_1M);
-	CHECK(t, cfg.network_none);
+	CHECK_EQ(t, cfg.nr_nets, 0); /* mode=none: no card */
 	/* Untouched by these options. */
 	CHECK_STR(t, cfg.dev, "/dev/kvm");
 	CHECK_EQ(t, cfg.irqchip, IRQCHIP_AUTO);
@@ -136,7 +136,7 @@ static void long_options(struct test_ctx *t)
 	CHECK_STR(t, cfg.params, "init=/bin/sh");
 	CHECK_EQ(t, cfg.nr_cpus, RUN_MAX_CPUS);
 	CHECK_EQ(t, cfg.ram_size, SZ_1G);
-	CHECK(t, cfg.network_none);
+	CHECK_EQ(t, cfg.nr_nets, 0); /* mode=none: no card */
 	CHECK_STR(t, cfg.name, "guest-1");
 	CHECK(t, cfg.nodefaults);
 	CHECK_STR(t, cfg.dump_dtb, "out.dtb");
@@ -267,6 +267,7 @@ static void usage_text(struct test_ctx *t)
 	CHECK(t, strstr(buf, "K/M/G/T") != NULL);
 	CHECK(t, strstr(buf, "--stop-on-console-panic") != NULL);
 	CHECK(t, strstr(buf, "2047") != NULL);
+	CHECK(t, strstr(buf, "mode=user") != NULL);
 	CHECK(t, strstr(buf, "--sandbox on|off") != NULL);
 }
 
@@ -328,7 +329,7 @@ static void bad_values(struct test_ctx *t)
 	EXPECT_BAD(t, "--console", "--console", "hv");
 	EXPECT_BAD(t, "--console", "--console", "Virtio");
 	EXPECT_BAD(t, "--console", "--console", "");
-	EXPECT_BAD(t, "--network", "--network", "mode=user");
+	EXPECT_BAD(t, "--network", "--network", "mode=slirp");
 	EXPECT_BAD(t, "--network", "-n", "none");
 	EXPECT_BAD(t, "--name", "--name", "");
 	EXPECT_BAD(t, "--name", "--name", "a/b");
@@ -1017,6 +1018,96 @@ static void disk_options(struct test_ctx *t)
 	CHECK_EQ(t, cfg.nr_disks, CFG_MAX_DISKS);
 }
 
+static void network_options(struct test_ctx *t)
+{
+	char *argv[] = {
+		"run",
+		"-k",
+		"I",
+		"-n",
+		"mode=none",
+		"-n",
+		"mode=user",
+		"--network",
+		"guest_mac=02:aa:bb:cc:dd:0E,mode=tap,tapif=tap7,vhost=1",
+		"-n",
+		"mode=tap,host_mac=0a:00:00:00:00:01,vhost=0",
+		"-n",
+		"mode=user,passt=-t 8080,8081 --dns-forward 10.0.2.3"
+	};
+	char *many[3 + 2 * (CFG_MAX_NETS + 1)];
+	struct kvm_config cfg;
+	char err[256];
+	int i;
+
+	CHECK_EQ(t, parse(&cfg, NARGS(argv), argv, err, sizeof(err)), 0);
+	/* mode=none makes no card. */
+	CHECK_EQ(t, cfg.nr_nets, 4);
+	CHECK_EQ(t, cfg.nets[0].mode, NET_MODE_USER);
+	CHECK(t, !cfg.nets[0].guest_mac_set && !cfg.nets[0].host_mac_set);
+	CHECK(t, cfg.nets[0].passt_args == NULL);
+	CHECK_EQ(t, cfg.nets[1].mode, NET_MODE_TAP);
+	CHECK_STR(t, cfg.nets[1].tapif, "tap7");
+	CHECK(t, cfg.nets[1].vhost);
+	CHECK(t, cfg.nets[1].guest_mac_set);
+	CHECK_EQ(t, cfg.nets[1].guest_mac[0], 0x02);
+	CHECK_EQ(t, cfg.nets[1].guest_mac[5], 0x0e);
+	CHECK_EQ(t, cfg.nets[2].mode, NET_MODE_TAP);
+	CHECK_STR(t, cfg.nets[2].tapif, "");
+	CHECK(t, !cfg.nets[2].vhost);
+	CHECK(t, cfg.nets[2].host_mac_set);
+	CHECK_EQ(t, cfg.nets[2].host_mac[0], 0x0a);
+	CHECK_EQ(t, cfg.nets[3].mode, NET_MODE_USER);
+	/* passt= takes the rest, commas and all. */
+	CHECK_STR(t, cfg.nets[3].passt_args,
+		  "-t 8080,8081 --dns-forward 10.0.2.3");
+
+	EXPECT_BAD(t, "unknown mode 'slirp'", "-n", "mode=slirp");
+	EXPECT_BAD(t, "unknown mode ''", "-n", "mode=");
+	EXPECT_BAD(t, "no mode=", "-n", "guest_mac=02:00:00:00:00:01");
+	EXPECT_BAD(t, "no mode=", "-n", "");
+	EXPECT_BAD(t, "not key=value", "-n", "none");
+	EXPECT_BAD(t, "not key=value", "-n", "mode=user,");
+	EXPECT_BAD(t, "not key=value", "-n", "=user");
+	EXPECT_BAD(t, "unknown key 'script'", "-n", "mode=tap,script=x");
+	EXPECT_BAD(t, "tapif", "-n", "mode=tap,tapif=");
+	EXPECT_BAD(t, "tapif", "-n", "mode=tap,tapif=0123456789abcdef");
+	EXPECT_BAD(t, "tapif", "-n", "mode=tap,tapif=a/b");
+	EXPECT_BAD(t, "vhost=0 or vhost=1", "-n", "mode=tap,vhost=yes");
+	EXPECT_BAD(t, "for mode=tap", "-n", "mode=user,vhost=1");
+	EXPECT_BAD(t, "for mode=tap", "-n", "mode=user,tapif=tap0");
+	EXPECT_BAD(t, "for mode=user", "-n", "mode=tap,passt=-4");
+	EXPECT_BAD(t, "no mode=", "-n", "passt=-4");
+	EXPECT_BAD(t, "mode=none has no MAC", "-n",
+		   "mode=none,guest_mac=02:00:00:00:00:01");
+	/* Multicast, all zeros, short, long, no colons. */
+	EXPECT_BAD(t, "guest_mac must be", "-n",
+		   "mode=user,guest_mac=01:00:00:00:00:01");
+	EXPECT_BAD(t, "guest_mac must be", "-n",
+		   "mode=user,guest_mac=00:00:00:00:00:00");
+	EXPECT_BAD(t, "guest_mac must be", "-n",
+		   "mode=user,guest_mac=02:00:00:00:00");
+	EXPECT_BAD(t, "guest_mac must be", "-n",
+		   "mode=user,guest_mac=02:00:00:00:00:011");
+	EXPECT_BAD(t, "host_mac must be", "-n",
+		   "mode=tap,host_mac=02-00-00-00-00-01");
+	EXPECT_BAD(t, "host_mac must be", "-n",
+		   "mode=tap,host_mac=02:00:00:00:0g:01");
+	EXPECT_BAD(t, "needs a value", "-n");
+
+	many[0] = "run";
+	many[1] = "-k";
+	many[2] = "I";
+	for (i = 0; i <= CFG_MAX_NETS; i++) {
+		many[3 + 2 * i] = "-n";
+		many[4 + 2 * i] = "mode=user";
+	}
+	CHECK_EQ(t, parse(&cfg, NARGS(many), many, err, sizeof(err)), -EINVAL);
+	CHECK(t, strstr(err, "at most 8") != NULL);
+	CHECK_EQ(t, parse(&cfg, NARGS(many) - 2, many, err, sizeof(err)), 0);
+	CHECK_EQ(t, cfg.nr_nets, CFG_MAX_NETS);
+}
+
 TEST_SUITE(options, TEST(hotplug_options), TEST(names), TEST(psci_options),
 	   TEST(disk_options), TEST(defaults), TEST(short_options),
 	   TEST(long_options), TEST(loglevels), TEST(irqchips), TEST(help),
@@ -1029,4 +1120,5 @@ TEST_SUITE(options, TEST(hotplug_options), TEST(names), TEST(psci_options),
 	   TEST(size_bad), TEST(size_limits), TEST(mem_above_host_ram),
 	   TEST(mem_minimum), TEST(cpus_digits_only), TEST(params_length),
 	   TEST(bootargs), TEST(console_panic_option), TEST(sandbox_option),
-	   TEST(console_option), TEST(params_length_virtio));
+	   TEST(console_option), TEST(params_length_virtio),
+	   TEST(network_options));

@@ -1,0 +1,386 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The network cards of `lkvm run -n`: virtio-net on the virtio-mmio glue,
+ * with passt behind mode=user. The frame path is virtio/net.c, the stream
+ * to passt virtio/net-stream.c; here are the socket, the I/O thread's
+ * callbacks and passt's life.
+ *
+ * The I/O thread reads from passt's socket only as far as the stream
+ * buffer's two largest frames, and only while the guest has receive
+ * buffers: when it has too few, the frame waits in that buffer, the
+ * socket is no longer watched until the guest adds buffers, the socket
+ * fills and passt holds back (TCP) or drops (UDP). lkvm's memory does not
+ * grow and no other device waits. Transmit likewise stops taking chains
+ * while passt's end is full and goes on once it is writable.
+ */
+#include "kvm/kvm.h"
+#include "kvm/net-stream.h"
+#include "kvm/passt.h"
+#include "kvm/util.h"
+#include "kvm/virtio-kvm.h"
+#include "kvm/virtio-net.h"
+
+#include <errno.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_mmio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* passt's MTU (its default, which it also gives the guest by DHCP). */
+#define NET_USER_MTU 65520
+/* How long passt has to quit on bad options before the guest starts. */
+#define PASST_GRACE_MS 1000
+
+struct net_dev {
+	struct virtio_net net;
+	struct vdev *vd;
+	struct vdev_model model;
+	struct passt passt;
+	struct net_stream_in in;
+	struct net_stream_out out;
+	unsigned int index;
+	bool rx_idle; /* the last peek found the socket empty */
+	bool tx_blocked; /* passt's end is full */
+	bool gone; /* passt quit or the stream broke (I/O thread) */
+};
+
+static struct net_dev *nets[CFG_MAX_NETS];
+static unsigned int nr_nets;
+
+/* --- the backend: passt's socket ----------------------------------------- */
+
+/* passt has gone or the stream is lost: say why once, link down. */
+static void backend_gone(struct net_dev *nd, const char *why)
+{
+	char how[64], msg[256];
+
+	if (nd->gone)
+		return;
+	nd->gone = true;
+	passt__reap(&nd->passt, 1000);
+	passt__describe_exit(&nd->passt, how, sizeof(how));
+	passt__last_message(&nd->passt, msg, sizeof(msg));
+	pr_err("network %u (-n mode=user): %s; passt: %s%s%s; the guest's link is down",
+	       nd->index, why, how, msg[0] ? ", last said: " : "", msg);
+	/*
+	 * Only the I/O thread, serving the running device, gets here: so
+	 * lock-free calls (a reset may be waiting for this thread with the
+	 * transport's lock held).
+	 */
+	virtio_net__set_link(&nd->net, false);
+	if (nd->vd)
+		virtio_mmio__interrupt(vdev__transport(nd->vd),
+				       VIRTIO_MMIO_INT_CONFIG);
+}
+
+static int be_peek(void *opaque, const uint8_t **frame, size_t *len)
+{
+	struct net_dev *nd = opaque;
+	uint8_t *p;
+	size_t room;
+	ssize_t n;
+	int ret;
+
+	for (;;) {
+		ret = net_stream_in__peek(&nd->in, frame, len);
+		if (ret == -EMSGSIZE) {
+			backend_gone(nd,
+				     "passt sent a frame longer than 64 KiB");
+			return -EPROTO;
+		}
+		if (ret || nd->gone)
+			return nd->gone && !ret ? -EPIPE : ret;
+		net_stream_in__space(&nd->in, &p, &room);
+		n = recv(nd->passt.fd, p, room, MSG_DONTWAIT);
+		if (n > 0) {
+			net_stream_in__commit(&nd->in, (size_t)n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			nd->rx_idle = true;
+			return 0;
+		}
+		backend_gone(nd, n ? strerror(errno) : "passt closed its end");
+		return -EPIPE;
+	}
+}
+
+static void be_consume(void *opaque)
+{
+	struct net_dev *nd = opaque;
+
+	net_stream_in__consume(&nd->in);
+}
+
+static ssize_t sock_writev(void *opaque, const struct iovec *iov, int cnt)
+{
+	struct net_dev *nd = opaque;
+	struct msghdr m = { .msg_iov = (struct iovec *)iov,
+			    .msg_iovlen = (size_t)cnt };
+	ssize_t n;
+
+	do {
+		n = sendmsg(nd->passt.fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0 && errno == EWOULDBLOCK)
+		return -EAGAIN;
+	return n < 0 ? -errno : n;
+}
+
+static int be_send(void *opaque, const struct iovec *iov, unsigned int n)
+{
+	struct net_dev *nd = opaque;
+	int ret;
+
+	if (nd->gone)
+		return -EPIPE;
+	ret = net_stream_out__send(&nd->out, iov, n, sock_writev, nd);
+	if (ret == -EAGAIN)
+		nd->tx_blocked = true;
+	else if (ret && ret != -EMSGSIZE)
+		backend_gone(nd, strerror(-ret));
+	return ret;
+}
+
+static const struct virtio_net_backend_ops passt_ops = {
+	.peek = be_peek,
+	.consume = be_consume,
+	.send = be_send,
+};
+
+/* --- the I/O thread's callbacks ------------------------------------------ */
+
+static void net_config_read(void *priv, uint32_t offset, uint8_t *data,
+			    uint32_t len)
+{
+	struct net_dev *nd = priv;
+
+	virtio_net__config_read(&nd->net, offset, data, len);
+}
+
+static void net_start(void *priv, uint64_t features)
+{
+	struct net_dev *nd = priv;
+
+	virtio_net__set_features(&nd->net, features);
+}
+
+/* 1: more to do (call again), 0: done for now, -1: the queue broke. */
+static int net_rx(struct net_dev *nd, struct vdev *vd, unsigned int budget)
+{
+	int ret;
+
+	nd->rx_idle = false;
+	ret = virtio_net__receive(&nd->net, vdev__transport(vd),
+				  vdev__chain(vd), budget);
+	if (ret == -EIO)
+		return -1;
+	return ret == 1 && !nd->rx_idle && !nd->gone ? 1 : 0;
+}
+
+static int net_tx(struct net_dev *nd, struct vdev *vd, unsigned int budget)
+{
+	int ret;
+
+	if (net_stream_out__pending(&nd->out) && !nd->gone) {
+		ret = net_stream_out__flush(&nd->out, sock_writev, nd);
+		if (ret == -EAGAIN) {
+			nd->tx_blocked = true;
+			return 0;
+		}
+		if (ret)
+			backend_gone(nd, strerror(-ret));
+	}
+	nd->tx_blocked = false;
+	ret = virtio_net__transmit(&nd->net, vdev__transport(vd),
+				   vdev__chain(vd), budget);
+	if (ret == -EIO)
+		return -1;
+	if (net_stream_out__pending(&nd->out) && !nd->gone)
+		nd->tx_blocked = true;
+	return ret == 1 ? 1 : 0;
+}
+
+static int net_serve(void *priv, struct vdev *vd, unsigned int q,
+		     unsigned int budget)
+{
+	struct net_dev *nd = priv;
+	return q == VIRTIO_NET_RXQ ? net_rx(nd, vd, budget) :
+				     net_tx(nd, vd, budget);
+}
+
+static bool net_input(void *priv, struct vdev *vd)
+{
+	struct net_dev *nd = priv;
+	int ret;
+
+	if (nd->gone)
+		return false;
+	nd->rx_idle = false;
+	ret = virtio_net__receive(&nd->net, vdev__transport(vd),
+				  vdev__chain(vd), VIRTIO_NET_BUDGET);
+	if (ret != 1 || nd->gone)
+		return false; /* too few buffers: wait for the driver */
+	if (!nd->rx_idle)
+		vdev__kick(vd); /* budget spent: come back after the rest */
+	return true;
+}
+
+static bool net_output_blocked(void *priv)
+{
+	struct net_dev *nd = priv;
+
+	return nd->tx_blocked && !nd->gone;
+}
+
+static void net_exit(void *priv)
+{
+	struct net_dev *nd = priv;
+
+	passt__stop(&nd->passt);
+}
+
+static void net_describe(void *priv, char *buf, unsigned int len)
+{
+	struct net_dev *nd = priv;
+	const struct virtio_net_stats *s = &nd->net.st;
+
+	snprintf(buf, len, "rx %llu tx %llu dropped %llu/%llu waits %llu",
+		 (unsigned long long)s->rx_frames,
+		 (unsigned long long)s->tx_frames,
+		 (unsigned long long)s->rx_dropped,
+		 (unsigned long long)s->tx_dropped,
+		 (unsigned long long)s->rx_waits);
+}
+
+static const struct vdev_model net_model = {
+	.name = "virtio-net",
+	.kind = VIRTIO_KIND_NET,
+	.device_id = VIRTIO_ID_NET,
+	.nr_queues = 2,
+	.queue_num_max = VIRTIO_NET_QUEUE_SIZE,
+	.config_size = VIRTIO_NET_CONFIG_SIZE,
+	.config_read = net_config_read,
+	.start = net_start,
+	.serve = net_serve,
+	.input = net_input,
+	.output_blocked = net_output_blocked,
+	.exit = net_exit,
+	.describe = net_describe,
+};
+
+/* --- set-up ---------------------------------------------------------------- */
+
+/* die() and other early exits: passt goes with lkvm. */
+static void stop_passts(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr_nets; i++)
+		passt__stop(&nets[i]->passt);
+}
+
+/* The name the default MACs come from: --name, or none. */
+static const char *mac_name(const struct kvm_config *cfg)
+{
+	return cfg->name_generated ? NULL : cfg->name;
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[2][16384];
+	static unsigned int which;
+	char *b = buf[which++ % 2];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return NULL;
+	n = fread(b, 1, sizeof(buf[0]) - 1, f);
+	fclose(f);
+	b[n] = '\0';
+	return b;
+}
+
+static void open_user(struct kvm *kvm, struct net_dev *nd,
+		      const struct net_config *nc)
+{
+	struct passt_params pp = { .extra = nc->passt_args };
+	const char *r4 = read_text("/proc/net/route");
+	const char *r6 = read_text("/proc/net/ipv6_route");
+	char err[600];
+
+	pp.prog = getenv("LKVM_PASST") ? getenv("LKVM_PASST") : "passt";
+	pp.verbose = log__level >= LOG_DEBUG;
+	pp.no_default_route = !passt__has_default_route(r4, r6);
+	if (nc->host_mac_set)
+		memcpy(pp.host_mac, nc->host_mac, 6);
+	else
+		virtio_net__default_mac(mac_name(kvm->cfg), nd->index, 1,
+					pp.host_mac);
+	if (pp.no_default_route && !nc->passt_args)
+		pr_info("network %u: the host has no default route: passt gets a link on lo (guest %s, gateway %s = the host's loopback)",
+			nd->index, PASST_LO_ADDR, PASST_LO_GW);
+	if (passt__start(&nd->passt, &pp, PASST_GRACE_MS, err, sizeof(err)))
+		die("%s", err);
+	pr_info("network %u: passt pid %d", nd->index, (int)nd->passt.pid);
+}
+
+void virtio__open_nets(struct kvm *kvm)
+{
+	const struct kvm_config *cfg = kvm->cfg;
+	unsigned int i;
+
+	for (i = 0; i < cfg->nr_nets; i++) {
+		const struct net_config *nc = &cfg->nets[i];
+		struct net_dev *nd;
+
+		if (nc->mode == NET_MODE_TAP)
+			die("-n mode=tap is not supported yet; mode=user is (through passt)");
+		nd = calloc(1, sizeof(*nd));
+		if (!nd)
+			die("out of memory");
+		nd->index = i;
+		nd->passt.fd = nd->passt.log_fd = -1;
+		if (net_stream_in__init(&nd->in, VIRTIO_NET_MAX_FRAME) ||
+		    net_stream_out__init(&nd->out, VIRTIO_NET_MAX_FRAME))
+			die("out of memory");
+		if (!nr_nets)
+			atexit(stop_passts);
+		nets[nr_nets++] = nd;
+		open_user(kvm, nd, nc);
+	}
+}
+
+void virtio__setup_nets(struct kvm *kvm)
+{
+	const struct kvm_config *cfg = kvm->cfg;
+	unsigned int i;
+
+	for (i = 0; i < nr_nets; i++) {
+		struct net_dev *nd = nets[i];
+		const struct net_config *nc = &cfg->nets[i];
+		struct virtio_net_params p = { .mtu = NET_USER_MTU };
+		int ret;
+
+		if (nc->guest_mac_set)
+			memcpy(p.mac, nc->guest_mac, 6);
+		else
+			virtio_net__default_mac(mac_name(cfg), i, 0, p.mac);
+		ret = virtio_net__init(&nd->net, &p, &passt_ops, nd);
+		if (ret)
+			die("network %u: %s", i, strerror(-ret));
+		nd->model = net_model;
+		nd->model.features = virtio_net__device_features(&nd->net);
+		nd->model.input_fd = nd->passt.fd;
+		nd->vd = vdev__create(kvm, &nd->model, nd, i);
+		pr_info("network %u: mode=user (passt), guest MAC %02x:%02x:%02x:%02x:%02x:%02x",
+			i, p.mac[0], p.mac[1], p.mac[2], p.mac[3], p.mac[4],
+			p.mac[5]);
+	}
+}
