@@ -214,8 +214,8 @@ unit-tsan: $(BUILD)/tsan/unit-tests
 
 # --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
 # One target per parser, linked with the same virtio sources as lkvm.
-	virtio/net.c virtio/net-stream.c \
-	virtio/rng.c virtio/slots.c virtio/console.c
+FUZZ_TARGETS := virtqueue mmio blk net net-stream
+FUZZ_LINK := $(VIRTIO_SRCS) mmio.c util/time.c $(UNIT_HELPERS)
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 FUZZ_TIME ?= 300
