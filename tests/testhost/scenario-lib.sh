@@ -283,6 +283,37 @@ run_lkvm_as_nobody() {
 # The default guest without lkvm_cmd runs a shell on its console; these
 # feed it commands through a FIFO and read the answers from lkvm's stdout.
 
+# guest_cmd NAME CMD ARGS...: one boot of the default guest with
+# lkvm_cmd=CMD: $LKVM run $GA ARGS, the kernel command line $QUIET and
+# lkvm_cmd, at most $T s. The output, carriage returns removed, is in
+# $W/NAME.txt, which OUT names; lkvm's status is in RC. CMD must not hold
+# double quotes.
+guest_cmd() {
+	_gc_name=$1 _gc_cmd=$2
+	shift 2
+	# shellcheck disable=SC2086 # GA is a word list
+	run_lkvm "$W/$_gc_name.out" "$T" run $GA "$@" \
+		-p "$QUIET lkvm_cmd=\"$_gc_cmd\""
+	RC=$?
+	tr -d '\r' <"$W/$_gc_name.out" >"$W/$_gc_name.txt"
+	OUT=$W/$_gc_name.txt
+}
+
+# guest_cmd_ok CHECK: the last guest_cmd's command ran to its end with
+# status 0 and lkvm exited 0; otherwise a FAIL line for CHECK, the end of
+# the output, and status 1.
+guest_cmd_ok() {
+	if [ "$RC" = 0 ] && grep -q '^LKVM-GUEST-CMD-EXIT=0' "$OUT"; then
+		return 0
+	fi
+	fail "$1" "lkvm exited $RC, guest command: $(grep LKVM-GUEST-CMD-EXIT "$OUT" | tail -n 1)"
+	show_tail "$OUT" 30
+	return 1
+}
+
+# out_val KEY: the rest of the last line of $OUT that starts with "KEY ".
+out_val() { sed -n "s/^$1 //p" "$OUT" | tail -n 1; }
+
 # guest_start NAME FD TIMEOUT ARGS...: $LKVM run --name NAME ARGS in the
 # background, its stdin a FIFO held open here on file descriptor FD (a
 # digit 3-9), stdout in $W/NAME.out, stderr in $W/NAME.err; GUEST_PID is

@@ -31,27 +31,6 @@ cp "$DISKS/data.img" "$img" && cp "$DISKS/rootfs.img" "$root" || {
 seq_md5=$(seq 1 20000 | md5sum | cut -d' ' -f1)
 synced_md5=$(seq 1 50000 | md5sum | cut -d' ' -f1)
 
-# guest NAME CMD LKVM-ARGS...: boot with lkvm_cmd=CMD; output in $W/NAME.out,
-# lkvm's status in RC. CMD must not hold double quotes.
-guest() {
-	_g=$1 _c=$2
-	shift 2
-	# shellcheck disable=SC2086 # GA is a word list
-	run_lkvm "$W/$_g.out" "$T" run $GA "$@" -p "$QUIET lkvm_cmd=\"$_c\""
-	RC=$?
-	tr -d '\r' <"$W/$_g.out" >"$W/$_g.txt"
-	OUT=$W/$_g.txt
-}
-# ok NAME: the guest command ran and lkvm exited 0; else a FAIL line.
-ok() {
-	if [ "$RC" = 0 ] && grep -q '^LKVM-GUEST-CMD-EXIT=0' "$OUT"; then
-		return 0
-	fi
-	fail "$1" "lkvm exited $RC, guest command: $(grep LKVM-GUEST-CMD-EXIT "$OUT" | tail -n 1)"
-	show_tail "$OUT" 25
-	return 1
-}
-val() { sed -n "s/^$1 //p" "$OUT" | tail -n 1; }
 alloc_kb() { du -k "$1" | cut -f1; }
 
 MNT='mkdir -p /mnt; mount /dev/vda /mnt || exit 1'
@@ -60,9 +39,9 @@ MNT='mkdir -p /mnt; mount /dev/vda /mnt || exit 1'
 QUIET=loglevel=1
 
 # ---- 1. write, sync, power off --------------------------------------------
-guest write "$MNT; seq 1 20000 > /mnt/seq.txt; dd if=/dev/urandom of=/mnt/big bs=1M count=6 2>/dev/null; sync; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); umount /mnt" -d "$img"
-if ok virtio-disk/write; then
-	got=$(val GUEST-MD5 | cut -d' ' -f1)
+guest_cmd write "$MNT; seq 1 20000 > /mnt/seq.txt; dd if=/dev/urandom of=/mnt/big bs=1M count=6 2>/dev/null; sync; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); umount /mnt" -d "$img"
+if guest_cmd_ok virtio-disk/write; then
+	got=$(out_val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$seq_md5" ]; then pass virtio-disk/write; else fail virtio-disk/write "md5 in the guest $got, want $seq_md5"; fi
 fi
 grep -q 'virtio-blk at 0x3000000, SPI 16 (INTID 48), slot 0; notify by ioeventfd, interrupts by irqfd' "$OUT" &&
@@ -97,9 +76,9 @@ fi
 stop_lkvm "$LKVM_PID" >/dev/null
 
 # ---- 3. read back on a new boot; rm and fstrim punch holes -----------------
-guest read "$MNT; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); rm /mnt/big; fstrim -v /mnt; umount /mnt" -d "$img"
-if ok virtio-disk/read-back; then
-	got=$(val GUEST-MD5 | cut -d' ' -f1)
+guest_cmd read "$MNT; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); rm /mnt/big; fstrim -v /mnt; umount /mnt" -d "$img"
+if guest_cmd_ok virtio-disk/read-back; then
+	got=$(out_val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$seq_md5" ]; then pass virtio-disk/read-back; else fail virtio-disk/read-back "md5 on the second boot $got, want $seq_md5"; fi
 fi
 alloc_b=$(alloc_kb "$img")
@@ -112,9 +91,9 @@ fi
 
 # ---- 4. read-only ----------------------------------------------------------
 before=$(md5sum <"$img")
-guest ro "echo RO-FLAG \$(cat /sys/block/vda/ro); mkdir -p /mnt; mount /dev/vda /mnt; grep /dev/vda /proc/mounts; touch /mnt/x 2>/dev/null && echo TOUCH-OK || echo TOUCH-REFUSED; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); umount /mnt; blockdev --setrw /dev/vda; dd if=/dev/zero of=/dev/vda bs=4096 count=1 seek=3000 oflag=direct 2>/dev/null && echo DD-OK || echo DD-REFUSED" -d "$img,ro"
-if ok virtio-disk/read-only; then
-	if [ "$(val RO-FLAG)" != 1 ]; then
+guest_cmd ro "echo RO-FLAG \$(cat /sys/block/vda/ro); mkdir -p /mnt; mount /dev/vda /mnt; grep /dev/vda /proc/mounts; touch /mnt/x 2>/dev/null && echo TOUCH-OK || echo TOUCH-REFUSED; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); umount /mnt; blockdev --setrw /dev/vda; dd if=/dev/zero of=/dev/vda bs=4096 count=1 seek=3000 oflag=direct 2>/dev/null && echo DD-OK || echo DD-REFUSED" -d "$img,ro"
+if guest_cmd_ok virtio-disk/read-only; then
+	if [ "$(out_val RO-FLAG)" != 1 ]; then
 		fail virtio-disk/read-only "/sys/block/vda/ro is not 1"
 	elif ! grep -q '^/dev/vda /mnt ext4 ro' "$OUT"; then
 		fail virtio-disk/read-only "not mounted read-only: $(grep /dev/vda "$OUT")"
@@ -122,7 +101,7 @@ if ok virtio-disk/read-only; then
 		fail virtio-disk/read-only "a write went through: $(grep -E 'TOUCH|DD-' "$OUT" | tr '\n' ' ')"
 	elif [ "$(md5sum <"$img")" != "$before" ]; then
 		fail virtio-disk/read-only "the image changed"
-	elif [ "$(val GUEST-MD5 | cut -d' ' -f1)" != "$seq_md5" ]; then
+	elif [ "$(out_val GUEST-MD5 | cut -d' ' -f1)" != "$seq_md5" ]; then
 		fail virtio-disk/read-only "reading the files failed"
 	else
 		pass virtio-disk/read-only
@@ -147,16 +126,16 @@ else
 	show_tail "$W/term.out"
 	stop_lkvm "$LKVM_PID" >/dev/null
 fi
-guest after-term "$MNT; echo GUEST-MD5 \$(md5sum < /mnt/synced.txt); rm -f /mnt/junk; umount /mnt" -d "$img"
-if ok virtio-disk/sigterm-keeps-synced; then
-	got=$(val GUEST-MD5 | cut -d' ' -f1)
+guest_cmd after-term "$MNT; echo GUEST-MD5 \$(md5sum < /mnt/synced.txt); rm -f /mnt/junk; umount /mnt" -d "$img"
+if guest_cmd_ok virtio-disk/sigterm-keeps-synced; then
+	got=$(out_val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$synced_md5" ]; then pass virtio-disk/sigterm-keeps-synced; else fail virtio-disk/sigterm-keeps-synced "synced.txt md5 $got, want $synced_md5"; fi
 fi
 
 # ---- 6. reboot in place with a disk (the device resets) --------------------
-guest reboot "$MNT; if [ -e /mnt/boot1 ]; then echo REBOOT-SECOND \$(cat /mnt/boot1); rm /mnt/boot1; umount /mnt; else echo one > /mnt/boot1; sync; umount /mnt; reboot -f; fi" -d "$img"
-if ok virtio-disk/reboot; then
-	if [ "$(val REBOOT-SECOND)" = one ] && grep -q 'rebooting the guest' "$OUT"; then
+guest_cmd reboot "$MNT; if [ -e /mnt/boot1 ]; then echo REBOOT-SECOND \$(cat /mnt/boot1); rm /mnt/boot1; umount /mnt; else echo one > /mnt/boot1; sync; umount /mnt; reboot -f; fi" -d "$img"
+if guest_cmd_ok virtio-disk/reboot; then
+	if [ "$(out_val REBOOT-SECOND)" = one ] && grep -q 'rebooting the guest' "$OUT"; then
 		pass virtio-disk/reboot
 	else
 		fail virtio-disk/reboot "no second boot reading the first one's file"
@@ -165,10 +144,10 @@ if ok virtio-disk/reboot; then
 fi
 
 # ---- 7. without ioeventfd and irqfd ----------------------------------------
-LKVM_NO_IOEVENTFD=1 LKVM_NO_IRQFD=1 guest fallback "$MNT; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); umount /mnt" -d "$img"
-if ok virtio-disk/fallback; then
+LKVM_NO_IOEVENTFD=1 LKVM_NO_IRQFD=1 guest_cmd fallback "$MNT; echo GUEST-MD5 \$(md5sum < /mnt/seq.txt); umount /mnt" -d "$img"
+if guest_cmd_ok virtio-disk/fallback; then
 	sum=$(grep 'virtio-blk vda (slot 0):' "$OUT")
-	if [ "$(val GUEST-MD5 | cut -d' ' -f1)" != "$seq_md5" ]; then
+	if [ "$(out_val GUEST-MD5 | cut -d' ' -f1)" != "$seq_md5" ]; then
 		fail virtio-disk/fallback "bad data"
 	elif ! grep -q 'no KVM ioeventfd' "$OUT" || ! grep -q 'no KVM irqfd' "$OUT"; then
 		fail virtio-disk/fallback "no info message about the fallback"
@@ -181,10 +160,10 @@ if ok virtio-disk/fallback; then
 fi
 
 # ---- 8. /dev/hwrng ---------------------------------------------------------
-guest rng "cat /sys/class/misc/hw_random/rng_current; echo RNG-A \$(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n'); echo RNG-B \$(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n')" --rng
-if ok virtio-disk/hwrng; then
-	a=$(val RNG-A)
-	b=$(val RNG-B)
+guest_cmd rng "cat /sys/class/misc/hw_random/rng_current; echo RNG-A \$(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n'); echo RNG-B \$(head -c 64 /dev/hwrng | od -An -tx1 | tr -d ' \n')" --rng
+if guest_cmd_ok virtio-disk/hwrng; then
+	a=$(out_val RNG-A)
+	b=$(out_val RNG-B)
 	if ! grep -q '^virtio_rng' "$OUT"; then
 		fail virtio-disk/hwrng "rng_current: $(grep -A1 LKVM-GUEST-INIT "$OUT" | tail -n 1)"
 	elif [ ${#a} != 128 ] || [ ${#b} != 128 ] || [ "$a" = "$b" ]; then

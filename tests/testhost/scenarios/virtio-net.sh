@@ -47,24 +47,6 @@ if [ "$TESTHOST_MODE" = testhost ]; then
 	LKVM=$W/lkvm-ns
 fi
 
-guest() {
-	_g=$1 _c=$2
-	shift 2
-	# shellcheck disable=SC2086 # GA is a word list
-	run_lkvm "$W/$_g.out" "$T" run $GA "$@" -p "$QUIET lkvm_cmd=\"$_c\""
-	RC=$?
-	tr -d '\r' <"$W/$_g.out" >"$W/$_g.txt"
-	OUT=$W/$_g.txt
-}
-ok() {
-	if [ "$RC" = 0 ] && grep -q '^LKVM-GUEST-CMD-EXIT=0' "$OUT"; then
-		return 0
-	fi
-	fail "$1" "lkvm exited $RC, guest command: $(grep LKVM-GUEST-CMD-EXIT "$OUT" | tail -n 1)"
-	show_tail "$OUT" 30
-	return 1
-}
-val() { sed -n "s/^$1 //p" "$OUT" | tail -n 1; }
 passts() { ps -o pid,comm 2>/dev/null | awk '$2 == "passt" { print $1 }'; }
 # no_passt NAME: no passt process is left (it may take a moment to quit).
 no_passt() {
@@ -94,15 +76,15 @@ info virtio-net-host-routes "$(ip route 2>/dev/null | wc -l) routes, interfaces:
 
 # ---- 1. DHCP from passt, a file from the host's loopback ------------------------
 DHCP="timeout 60 udhcpc -i eth0 -n -q -t 10 -T 3"
-guest dhcp "$DHCP || exit 9; ip route; wget -q -O - http://$GW:$PORT/small.bin | md5sum | sed 's/^/GUEST-MD5 /'" -n mode=user
-if ok virtio-net/dhcp; then
+guest_cmd dhcp "$DHCP || exit 9; ip route; wget -q -O - http://$GW:$PORT/small.bin | md5sum | sed 's/^/GUEST-MD5 /'" -n mode=user
+if guest_cmd_ok virtio-net/dhcp; then
 	lease=$(sed -n 's/^LKVM-DHCP //p' "$OUT" | tail -n 1)
 	case $lease in
 	"eth0 10.0.2.15/"*"router $GW"*) pass virtio-net/dhcp ;;
 	*) fail virtio-net/dhcp "lease '$lease'" ;;
 	esac
 	info virtio-net-lease "$lease"
-	got=$(val GUEST-MD5 | cut -d' ' -f1)
+	got=$(out_val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$small_md5" ]; then pass virtio-net/http-loopback; else fail virtio-net/http-loopback "md5 in the guest '$got', want $small_md5"; fi
 fi
 grep -q 'virtio-net at 0x3002800, SPI 36 (INTID 68), slot 20; notify by ioeventfd, interrupts by irqfd' "$OUT" &&
@@ -124,13 +106,13 @@ exec 9<>"$W/hold"
 nc -l -p "$SINK" <&9 >"$W/sink.bin" &
 NC=$!
 t0=$(uptime_ms)
-guest bulk "$DHCP >/dev/null || exit 9; wget -q -O /tmp/big http://$GW:$PORT/big.bin || exit 8; md5sum </tmp/big | sed 's/^/GUEST-MD5 /'; nc $GW $SINK </tmp/big; echo GUEST-NC-RC=\$?" -n "mode=user,passt=--debug" --loglevel debug
+guest_cmd bulk "$DHCP >/dev/null || exit 9; wget -q -O /tmp/big http://$GW:$PORT/big.bin || exit 8; md5sum </tmp/big | sed 's/^/GUEST-MD5 /'; nc $GW $SINK </tmp/big; echo GUEST-NC-RC=\$?" -n "mode=user,passt=--debug" --loglevel debug
 t1=$(uptime_ms)
 kill "$NC" 2>/dev/null
 wait "$NC" 2>/dev/null
 exec 9>&-
-if ok virtio-net/bulk; then
-	got=$(val GUEST-MD5 | cut -d' ' -f1)
+if guest_cmd_ok virtio-net/bulk; then
+	got=$(out_val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then pass virtio-net/bulk-host-to-guest; else fail virtio-net/bulk-host-to-guest "md5 in the guest '$got', want $big_md5"; fi
 	got=$(md5sum <"$W/sink.bin" | cut -d' ' -f1)
 	size=$(wc -c <"$W/sink.bin")
