@@ -118,7 +118,7 @@ HTTPD=$!
 # host pings it back; the guest fetches big.bin, checks it and sends it to
 # the listener on the test host.
 bulk() {
-	_n=$1 _tap=$2 _net=$3 _path=$4
+	bk_n=$1 bk_tap=$2 bk_net=$3 bk_path=$4
 	rm -f "$W/sink.bin" "$W/hold"
 	# The listener's stdin must not end (busybox nc quits on its EOF).
 	mkfifo "$W/hold"
@@ -127,9 +127,9 @@ bulk() {
 	NC=$!
 	t0=$(uptime_ms)
 	# shellcheck disable=SC2086 # GA is a word list
-	start_lkvm "$W/$_n.out" GUEST-PING-OK "$T" run $GA -n "$_net" -p "$QUIET lkvm_cmd=\"$GUP; sleep 5; wget -q -O /tmp/big http://$HOST:$PORT/big.bin || exit 8; md5sum </tmp/big | sed 's/^/GUEST-MD5 /'; nc $HOST $SINK </tmp/big; echo GUEST-NC-RC=\$?\""
+	start_lkvm "$W/$bk_n.out" GUEST-PING-OK "$T" run $GA -n "$bk_net" -p "$QUIET lkvm_cmd=\"$GUP; sleep 5; wget -q -O /tmp/big http://$HOST:$PORT/big.bin || exit 8; md5sum </tmp/big | sed 's/^/GUEST-MD5 /'; nc $HOST $SINK </tmp/big; echo GUEST-NC-RC=\$?\""
 	started=$?
-	ping_guest "virtio-net-tap/$_n-host-pings-guest"
+	ping_guest "virtio-net-tap/$bk_n-host-pings-guest"
 	wait_while_running "$LKVM_PID" "$T" false
 	if running "$LKVM_PID"; then
 		stop_lkvm "$LKVM_PID"
@@ -142,29 +142,29 @@ bulk() {
 	kill "$NC" 2>/dev/null
 	wait "$NC" 2>/dev/null
 	exec 9>&-
-	tr -d '\r' <"$W/$_n.out" >"$W/$_n.txt"
-	OUT=$W/$_n.txt
+	tr -d '\r' <"$W/$bk_n.out" >"$W/$bk_n.txt"
+	OUT=$W/$bk_n.txt
 	if [ "$started" = 0 ]; then
-		pass "virtio-net-tap/$_n-guest-pings-host"
+		pass "virtio-net-tap/$bk_n-guest-pings-host"
 	else
-		fail "virtio-net-tap/$_n-guest-pings-host" "$(grep LKVM-GUEST-CMD-EXIT "$OUT")"
+		fail "virtio-net-tap/$bk_n-guest-pings-host" "$(grep LKVM-GUEST-CMD-EXIT "$OUT")"
 	fi
-	datapath "virtio-net-tap/$_n-info" "$OUT" "$_tap" "$_path"
-	offloads "virtio-net-tap/$_n-offloads"
-	ok "virtio-net-tap/$_n" || return
+	datapath "virtio-net-tap/$bk_n-info" "$OUT" "$bk_tap" "$bk_path"
+	offloads "virtio-net-tap/$bk_n-offloads"
+	ok "virtio-net-tap/$bk_n" || return
 	got=$(val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then
-		pass "virtio-net-tap/$_n-host-to-guest"
+		pass "virtio-net-tap/$bk_n-host-to-guest"
 	else
-		fail "virtio-net-tap/$_n-host-to-guest" "md5 in the guest '$got', want $big_md5"
+		fail "virtio-net-tap/$bk_n-host-to-guest" "md5 in the guest '$got', want $big_md5"
 	fi
 	got=$(md5sum <"$W/sink.bin" | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then
-		pass "virtio-net-tap/$_n-guest-to-host"
+		pass "virtio-net-tap/$bk_n-guest-to-host"
 	else
-		fail "virtio-net-tap/$_n-guest-to-host" "the host got $(wc -c <"$W/sink.bin") bytes, md5 $got, want $big_md5; $(grep GUEST-NC-RC "$OUT")"
+		fail "virtio-net-tap/$bk_n-guest-to-host" "the host got $(wc -c <"$W/sink.bin") bytes, md5 $got, want $big_md5; $(grep GUEST-NC-RC "$OUT")"
 	fi
-	info "virtio-net-tap-$_n" "$MB MiB down, then up, in $(((t1 - t0) / 1000)) s with the boot; $(grep 'virtio-net rx' "$OUT")"
+	info "virtio-net-tap-$bk_n" "$MB MiB down, then up, in $(((t1 - t0) / 1000)) s with the boot; $(grep 'virtio-net rx' "$OUT")"
 }
 # No tapif=: the kernel names the tap (lkvmtap0, the first in this
 # namespace).
