@@ -330,6 +330,9 @@ if [ -f "$mods/load-order" ]; then
 		insmod "$mods/$m" || echo "TESTHOST-WARN insmod $m failed"
 	done <"$mods/load-order"
 fi
+# Anyone may open /dev/net/tun, as udev's default rules have it (the
+# kernel checks who may make or attach to which tap).
+[ -c /dev/net/tun ] && chmod 666 /dev/net/tun
 export LKVM=/usr/bin/lkvm GUEST_DIR=/guest TESTHOST_MODE=testhost
 export SCENARIO_LIB=/testhost/scenario-lib.sh TESTHOST_ROOT=
 # Variables given to tests/testhost/run --env.

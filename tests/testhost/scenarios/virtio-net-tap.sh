@@ -99,10 +99,10 @@ offloads() {
 }
 # ping_guest NAME: the test host pings the guest.
 ping_guest() {
-	if ping -c 3 -W 10 "$GUEST" >"$W/$1.ping" 2>&1; then
+	if ping -c 3 -W 10 "$GUEST" >"$W/ping.txt" 2>&1; then
 		pass "$1"
 	else
-		fail "$1" "$(tail -n 2 "$W/$1.ping" | tr '\n' ' ')"
+		fail "$1" "$(tail -n 2 "$W/ping.txt" | tr '\n' ' ')"
 	fi
 }
 
@@ -241,7 +241,7 @@ elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name tapflood \
 	fp1=$(lkvm_footprint "$LKVM_PID" 512)
 	"$FLOOD" "$GUEST" 5000 "${NET_FLOOD_SECONDS:-20}" 1400 >"$W/flood.txt" 2>&1
 	fp2=$(lkvm_footprint "$LKVM_PID" 512)
-	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2"
+	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2; the tap: $(ip -s link show ltap0 | tr -s '\n ' ' ')"
 	t0=$(uptime_ms)
 	timeout 60 "$LKVM" stop tapflood >"$W/stop.txt" 2>&1
 	src=$?
@@ -250,7 +250,7 @@ elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name tapflood \
 	t1=$(uptime_ms)
 	tr -d '\r' <"$W/flood.out" >"$W/flood.log"
 	sum=$(grep 'virtio-net rx' "$W/flood.log")
-	info virtio-net-tap-flood-summary "$sum; lkvm stop took $((t1 - t0)) ms; tap: $(ip -s link show ltap0 2>/dev/null | tr '\n' ' ')"
+	info virtio-net-tap-flood-summary "$sum; lkvm stop took $((t1 - t0)) ms"
 	if [ "$src" = 0 ] && [ "$RC" = 0 ]; then
 		pass virtio-net-tap/flood-stop
 	else
@@ -263,6 +263,11 @@ elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name tapflood \
 	else
 		fail virtio-net-tap/flood-memory "lkvm's own resident memory: '$own1' KiB, then '$own2' KiB after the flood"
 	fi
+	# The guest's queue did run out of buffers (else nothing was tested).
+	case $sum in
+	*" waits 0 "* | "") fail virtio-net-tap/flood-queue-full "the receive queue never ran out of buffers: $sum" ;;
+	*) pass virtio-net-tap/flood-queue-full ;;
+	esac
 	case $(cat "$W/flood.txt") in
 	"udpflood: 0 datagrams"* | "") fail virtio-net-tap/flood-sent "$(cat "$W/flood.txt")" ;;
 	*) pass virtio-net-tap/flood-sent ;;
