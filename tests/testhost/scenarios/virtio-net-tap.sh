@@ -241,7 +241,7 @@ elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name tapflood \
 	fp1=$(lkvm_footprint "$LKVM_PID" 512)
 	"$FLOOD" "$GUEST" 5000 "${NET_FLOOD_SECONDS:-20}" 1400 >"$W/flood.txt" 2>&1
 	fp2=$(lkvm_footprint "$LKVM_PID" 512)
-	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2; the tap: $(ip -s link show ltap0 | tr -s '\n ' ' ')"
+	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2; the tap's counters: $(grep ltap0: /proc/net/dev | tr -s ' ')"
 	t0=$(uptime_ms)
 	timeout 60 "$LKVM" stop tapflood >"$W/stop.txt" 2>&1
 	src=$?
