@@ -151,6 +151,7 @@ bulk() {
 	fi
 	datapath "virtio-net-tap/$bk_n-info" "$OUT" "$bk_tap" "$bk_path"
 	offloads "virtio-net-tap/$bk_n-offloads"
+	info "virtio-net-tap-$bk_n-features" "$(val GUEST-FEATURES)"
 	ok "virtio-net-tap/$bk_n" || return
 	got=$(val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then

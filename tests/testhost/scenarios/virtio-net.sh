@@ -115,6 +115,7 @@ if [ ${#f} -ge 12 ] &&
 else
 	fail virtio-net/no-offloads "the guest's features: '$f'"
 fi
+info virtio-net-features "$f"
 grep -q 'virtio-net at 0x3002800, SPI 36 (INTID 68), slot 20; notify by ioeventfd, interrupts by irqfd' "$OUT" &&
 	pass virtio-net/slot ||
 	fail virtio-net/slot "$(grep 'virtio-net at' "$OUT")"
