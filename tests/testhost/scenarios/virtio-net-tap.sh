@@ -178,6 +178,14 @@ bulk() {
 		fail "virtio-net-tap/$bk_n-guest-pings-host" "$(grep LKVM-GUEST-CMD-EXIT "$OUT")"
 	fi
 	datapath "virtio-net-tap/$bk_n-info" "$OUT" "$bk_tap" "$bk_path"
+	# lkvm's own frame counters: none with vhost-net, some without.
+	sum=$(grep 'virtio-net rx' "$OUT")
+	case $bk_path:$sum in
+	"vhost-net:lkvm: virtio-net rx 0 tx 0 "* | lkvm:*" rx "[1-9]*" tx "[1-9]*)
+		pass "virtio-net-tap/$bk_n-counters"
+		;;
+	*) fail "virtio-net-tap/$bk_n-counters" "data path $bk_path, but '$sum'" ;;
+	esac
 	offloads "virtio-net-tap/$bk_n-offloads"
 	info "virtio-net-tap-$bk_n-features" "$(val GUEST-FEATURES)"
 	ok "virtio-net-tap/$bk_n" || return
