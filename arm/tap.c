@@ -99,7 +99,8 @@ static void configure(const struct net_config *nc, const char *name,
 		set_inet(s, SIOCSIFADDR, name, ip);
 		set_inet(s, SIOCSIFNETMASK, name, mask);
 	}
-	ret = bring_up(s, name);
+	/* A tap that was there is the user's: its state too, unless asked. */
+	ret = created || nc->host_ip_set ? bring_up(s, name) : 0;
 	if (ret && nc->host_ip_set)
 		die("-n mode=tap: cannot bring %s up: %s", name,
 		    strerror(-ret));
@@ -140,6 +141,9 @@ int tap__open(const struct net_config *nc, char name[CFG_IFNAMSIZ])
 	fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		die("-n mode=tap: /dev/net/tun: %s (is the tun module loaded? 'modprobe tun')",
+		    strerror(errno));
+	if (fd < 0 && (errno == EACCES || errno == EPERM))
+		die("-n mode=tap: /dev/net/tun: %s (lkvm needs to open it read-write; it is usually mode 0666)",
 		    strerror(errno));
 	if (fd < 0)
 		die("-n mode=tap: /dev/net/tun: %s", strerror(errno));

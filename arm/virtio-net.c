@@ -45,8 +45,12 @@
 #define NET_USER_MTU 65520
 /* How long passt has to quit on bad options before the guest starts. */
 #define PASST_GRACE_MS 1000
-/* One frame from the tap: its header and up to 64 KiB of packet. */
-#define TAP_BUF_SIZE (VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME)
+/*
+ * One frame from the tap: its header and up to 64 KiB of packet, and one
+ * byte more, so that a longer frame (cut short by the read) is seen as
+ * too long and dropped, not delivered cut.
+ */
+#define TAP_BUF_SIZE (VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME + 1)
 #define BIT64(n) (1ULL << (n))
 /* What a tap can take both ways, with the header passed through. */
 #define TAP_OFFLOADS                                                       \
@@ -71,6 +75,7 @@ struct net_dev {
 	bool offload_pending; /* I/O thread: TUNSETOFFLOAD to do */
 	unsigned int tx_errors_logged;
 	struct vhost_net vhost; /* vhost=1; fd -1: the data path is lkvm */
+	bool needs_reset; /* I/O thread: vhost refused the rings */
 	bool rx_idle; /* the last peek found the socket empty */
 	bool tx_blocked; /* passt's end is full */
 	bool gone; /* passt quit, the stream broke or the tap failed */
@@ -200,7 +205,8 @@ static int tap_peek(void *opaque, const uint8_t **frame, size_t *len)
 			return -EPIPE;
 		n = read(nd->tap_fd, nd->tap_buf, TAP_BUF_SIZE);
 		if (n > 0) {
-			nd->tap_len = (size_t)n;
+			nd->tap_len = (size_t)n < TAP_BUF_SIZE ? (size_t)n :
+								 TAP_BUF_SIZE;
 			break;
 		}
 		if (n < 0 && errno == EINTR)
@@ -288,31 +294,36 @@ static void net_start(void *priv, uint64_t features)
 	/* The I/O thread, which starts serving after this, applies them. */
 	nd->features = features;
 	nd->offload_pending = nd->tap;
+	nd->needs_reset = false;
 }
 
 /*
- * I/O thread: true while vhost serves the queues (lkvm leaves them
- * alone). The first call after DRIVER_OK hands them over.
+ * I/O thread: who serves the queues. 1: vhost (lkvm leaves them alone);
+ * 0: lkvm; -1: nobody until the driver resets the device (a ring outside
+ * guest RAM). The first call after DRIVER_OK hands them to vhost.
  */
-static bool in_kernel(struct net_dev *nd, struct vdev *vd)
+static int data_path(struct net_dev *nd, struct vdev *vd)
 {
 	int ret;
 
 	if (nd->vhost.on)
-		return true;
+		return 1;
 	if (nd->vhost.fd < 0 || nd->vhost.failed)
-		return false;
+		return 0;
+	if (nd->needs_reset)
+		return -1;
 	ret = vhost_net__start(&nd->vhost, vd, nd->features, nd->tap_fd);
 	if (ret == -EFAULT) {
-		/* A ring outside guest RAM: no vhost call was made. */
+		/* No vhost call was made; said once, until a new start. */
+		nd->needs_reset = true;
 		virtio_mmio__needs_reset(vdev__transport(vd));
-		return true;
+		return -1;
 	}
 	if (ret)
-		return false;
+		return 0;
 	/* A frame lkvm read before is stale now. */
 	nd->tap_len = 0;
-	return true;
+	return 1;
 }
 
 /* 1: more to do (call again), 0: done for now, -1: the queue broke. */
@@ -355,10 +366,12 @@ static int net_serve(void *priv, struct vdev *vd, unsigned int q,
 		     unsigned int budget)
 {
 	struct net_dev *nd = priv;
+	int path;
 
 	apply_offloads(nd);
-	if (in_kernel(nd, vd))
-		return 0;
+	path = data_path(nd, vd);
+	if (path)
+		return path > 0 ? 0 : -1;
 	return q == VIRTIO_NET_RXQ ? net_rx(nd, vd, budget) :
 				     net_tx(nd, vd, budget);
 }
@@ -371,8 +384,9 @@ static bool net_input(void *priv, struct vdev *vd)
 	if (nd->gone)
 		return false;
 	apply_offloads(nd);
-	if (in_kernel(nd, vd))
-		return true;
+	ret = data_path(nd, vd);
+	if (ret)
+		return ret > 0; /* -1: wait for the driver's reset */
 	nd->rx_idle = false;
 	ret = virtio_net__receive(&nd->net, vdev__transport(vd),
 				  vdev__chain(vd), VIRTIO_NET_BUDGET);
