@@ -11,7 +11,8 @@
 # udpflood floods it leaves lkvm answering lkvm stop with its own memory as
 # it was; the guest negotiated checksum and TSO offloads (its virtio
 # device's features); bad values (tapif=lo, a tap nobody may not make or
-# use, a too-long name, a bad host_ip) get one line and exit 1 before the
+# use, a tap in use, a too-long name, a bad host_ip, host_ip= on a tap of
+# one's own without CAP_NET_ADMIN) get one line and exit 1 before the
 # guest starts.
 #
 # The test host loads tun and vhost_net at boot (tests/testhost/lib.sh,
@@ -268,6 +269,9 @@ else
 	ok virtio-net-tap/nobody-persistent-tap &&
 		pass virtio-net-tap/nobody-persistent-tap
 	datapath virtio-net-tap/nobody-info "$OUT" ptap0 lkvm
+	# Its own tap, but no right to give it an address.
+	bad_nobody nobody-host-ip "cannot set host_ip on ptap0" \
+		-n "mode=tap,tapif=ptap0,host_ip=$HOST/24"
 	"$MKTAP" -d ptap0 || fail virtio-net-tap/nobody-cleanup "mktap -d ptap0"
 fi
 
