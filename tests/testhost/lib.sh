@@ -362,11 +362,12 @@ th_stage_testhost_modules() {
 	local root=$1 kdir kver
 	kdir=$(th_kernel_dir)
 	kver=$(cat "$GUEST_CACHE/kernel-version" 2>/dev/null)
-	[ -n "$kdir" ] && [ -n "$kver" ] && [ -d "$kdir/lib/modules/$kver" ] || {
+	if [ -z "$kdir" ] || [ -z "$kver" ] || [ ! -d "$kdir/lib/modules/$kver" ]; then
 		th_log "warning: no kernel modules for the test host (tun, vhost_net)"
 		return 0
-	}
+	fi
 	TH_MDIR=$kdir/lib/modules/$kver
+	# shellcheck disable=SC2086 # a word list
 	th_mod_order $TH_TESTHOST_MODULES
 	th_stage_modules "$root/lib/modules/$kver"
 }
