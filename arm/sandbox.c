@@ -23,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -111,6 +113,7 @@ static const int io_calls[] = {
 	SCMP_SYS(wait4), /* virtio-net: reap passt when it has quit */
 	SCMP_SYS(lseek), /* virtio-net: passt's last message (memfd) */
 	SCMP_SYS(pread64), /* virtio-net: passt's last message (memfd) */
+	SCMP_SYS(writev), /* virtio-net: frames to a tap */
 };
 
 static const struct ioctl_rule io_ioctls[] = {
@@ -118,6 +121,23 @@ static const struct ioctl_rule io_ioctls[] = {
 	/* The virtio console's terminal size (arm/virtio-console.c). */
 	{ TIOCGWINSZ, STDOUT_FILENO },
 	{ TIOCGWINSZ, STDIN_FILENO },
+	/* virtio-net, mode=tap: the offloads the driver accepted, once it
+	 * sets DRIVER_OK (arm/tap.c tap__set_offload()). */
+	{ TUNSETOFFLOAD, -1 },
+	/*
+	 * virtio-net, mode=tap,vhost=1 (arm/vhost-net.c): the I/O thread
+	 * hands the queues to vhost-net after DRIVER_OK and takes them back
+	 * at a reset.
+	 */
+	{ VHOST_SET_FEATURES, -1 }, /* the ring features the driver took */
+	{ VHOST_SET_MEM_TABLE, -1 }, /* guest RAM */
+	{ VHOST_SET_VRING_NUM, -1 }, /* per queue: its size, */
+	{ VHOST_SET_VRING_BASE, -1 }, /* where it starts, */
+	{ VHOST_SET_VRING_ADDR, -1 }, /* its rings, */
+	{ VHOST_SET_VRING_KICK, -1 }, /* its ioeventfd, */
+	{ VHOST_SET_VRING_CALL, -1 }, /* the device's irqfd */
+	{ VHOST_NET_SET_BACKEND, -1 }, /* the tap; -1 at a reset */
+	{ VHOST_GET_VRING_BASE, -1 }, /* a reset: vhost lets go */
 };
 
 static const struct ioctl_rule irq_ioctls[] = {
