@@ -47,7 +47,7 @@ GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
 	arm/virtio-console.c arm/control.c arm/control-cmds.c arm/sandbox.c \
-	arm/virtio-net.c
+	arm/virtio-net.c arm/tap.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread
@@ -147,6 +147,12 @@ $(LKVM_OUT)/udpflood: tests/testhost/udpflood.c
 	@mkdir -p $(dir $@)
 	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
 
+# Makes a persistent tap owned by a user, for virtio-net-tap.sh (not part
+# of lkvm).
+$(LKVM_OUT)/mktap: tests/testhost/mktap.c
+	@mkdir -p $(dir $@)
+	$(CC) $(LKVM_CFLAGS) $(LKVM_LDFLAGS) -o $@ $<
+
 # main.o carries the version string: rebuild it whenever lkvm is linked.
 $(LKVM_OUT)/main.o: FORCE
 FORCE:
@@ -156,7 +162,7 @@ lkvm-arm64:
 	$(MAKE) ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
 		$(BUILD)/arm64/lkvm $(BUILD)/arm64/ptyrun \
 		$(BUILD)/arm64/featprobe.cpio.gz $(BUILD)/arm64/ctlpoke \
-		$(BUILD)/arm64/udpflood
+		$(BUILD)/arm64/udpflood $(BUILD)/arm64/mktap
 
 # The sanitized lkvm and a canary that makes one report on purpose, so the
 # test host run shows that a report is caught (tests/testhost/run-sanitized).

@@ -285,6 +285,38 @@ static int parse_mac(const char *s, size_t len, uint8_t mac[6])
 	return 0;
 }
 
+/* A.B.C.D[/PREFIX], the value not NUL-terminated; 0 or -EINVAL. */
+static int parse_ipv4(const char *s, size_t len, uint8_t ip[4], uint8_t *prefix)
+{
+	unsigned int i, v, digits;
+	size_t at = 0;
+
+	for (i = 0; i < 4; i++) {
+		if (i && (at >= len || s[at++] != '.'))
+			return -EINVAL;
+		for (v = 0, digits = 0;
+		     at < len && isdigit((unsigned char)s[at]); at++, digits++)
+			v = v * 10 + (unsigned int)(s[at] - '0');
+		/* No empty parts, no leading zeros (octal elsewhere). */
+		if (!digits || digits > 3 || v > 255 ||
+		    (digits > 1 && s[at - digits] == '0'))
+			return -EINVAL;
+		ip[i] = (uint8_t)v;
+	}
+	*prefix = 24;
+	if (at == len)
+		return 0;
+	if (s[at++] != '/')
+		return -EINVAL;
+	for (v = 0, digits = 0; at < len && isdigit((unsigned char)s[at]);
+	     at++, digits++)
+		v = v * 10 + (unsigned int)(s[at] - '0');
+	if (at != len || !digits || digits > 2 || !v || v > 32)
+		return -EINVAL;
+	*prefix = (uint8_t)v;
+	return 0;
+}
+
 static const char *const net_mode_names[] = { "none", "tap", "user" };
 
 /* One key=value of -n (the value is not NUL-terminated). */
@@ -321,6 +353,13 @@ static int net_key(struct net_config *nc, const char *arg, const char *key,
 				"invalid --network '%s': vhost=0 or vhost=1",
 				arg);
 		nc->vhost = val[0] == '1';
+	} else if (klen == 7 && !strncmp(key, "host_ip", 7)) {
+		if (parse_ipv4(val, vlen, nc->host_ip, &nc->host_prefix))
+			return fail(
+				err, errlen,
+				"invalid --network '%s': host_ip must be an IPv4 address with an optional /PREFIX of 1 to 32, such as 192.168.33.1/24",
+				arg);
+		nc->host_ip_set = true;
 	} else if ((klen == 9 && !strncmp(key, "guest_mac", 9)) ||
 		   (klen == 8 && !strncmp(key, "host_mac", 8))) {
 		bool guest = klen == 9;
@@ -334,7 +373,7 @@ static int net_key(struct net_config *nc, const char *arg, const char *key,
 	} else {
 		return fail(
 			err, errlen,
-			"invalid --network '%s': unknown key '%.*s' (mode, tapif, vhost, guest_mac, host_mac and passt are known)",
+			"invalid --network '%s': unknown key '%.*s' (mode, tapif, vhost, host_ip, guest_mac, host_mac and passt are known)",
 			arg, (int)klen, key);
 	}
 	return 0;
@@ -385,10 +424,11 @@ static int parse_network(struct kvm_config *cfg, const char *arg, char *err,
 			err, errlen,
 			"invalid --network '%s': no mode= (none, tap or user)",
 			arg);
-	if (nc.mode != NET_MODE_TAP && (nc.tapif[0] || nc.vhost))
+	if (nc.mode != NET_MODE_TAP &&
+	    (nc.tapif[0] || nc.vhost || nc.host_ip_set))
 		return fail(
 			err, errlen,
-			"invalid --network '%s': tapif and vhost are for mode=tap",
+			"invalid --network '%s': tapif, vhost and host_ip are for mode=tap",
 			arg);
 	if (nc.mode != NET_MODE_USER && nc.passt_args)
 		return fail(err, errlen,

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_tun.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -111,6 +112,7 @@ static const int io_calls[] = {
 	SCMP_SYS(wait4), /* virtio-net: reap passt when it has quit */
 	SCMP_SYS(lseek), /* virtio-net: passt's last message (memfd) */
 	SCMP_SYS(pread64), /* virtio-net: passt's last message (memfd) */
+	SCMP_SYS(writev), /* virtio-net: frames to a tap */
 };
 
 static const struct ioctl_rule io_ioctls[] = {
@@ -118,6 +120,9 @@ static const struct ioctl_rule io_ioctls[] = {
 	/* The virtio console's terminal size (arm/virtio-console.c). */
 	{ TIOCGWINSZ, STDOUT_FILENO },
 	{ TIOCGWINSZ, STDIN_FILENO },
+	/* virtio-net, mode=tap: the offloads the driver accepted, once it
+	 * sets DRIVER_OK (arm/tap.c tap__set_offload()). */
+	{ TUNSETOFFLOAD, -1 },
 };
 
 static const struct ioctl_rule irq_ioctls[] = {

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The network cards of `lkvm run -n`: virtio-net on the virtio-mmio glue,
- * with passt behind mode=user. The frame path is virtio/net.c, the stream
- * to passt virtio/net-stream.c; here are the socket, the I/O thread's
- * callbacks and passt's life.
+ * with passt behind mode=user and a tap behind mode=tap. The frame path is
+ * virtio/net.c, the stream to passt virtio/net-stream.c, the tap's set-up
+ * arm/tap.c; here are the backends, the I/O thread's callbacks and
+ * passt's life.
  *
  * The I/O thread reads from passt's socket only as far as the stream
  * buffer's two largest frames, and only while the guest has receive
@@ -12,10 +13,19 @@
  * fills and passt holds back (TCP) or drops (UDP). lkvm's memory does not
  * grow and no other device waits. Transmit likewise stops taking chains
  * while passt's end is full and goes on once it is writable.
+ *
+ * A tap works the same way, one frame per read() with its 12-byte virtio
+ * header in front and one writev() per frame: the frame read but not
+ * delivered waits in a buffer of one frame, the tap is not read until the
+ * guest adds buffers, its queue fills and the kernel drops. The headers
+ * pass through both ways, so the guest's checksum and segmentation
+ * offloads reach the host's stack (the kernel's tun checks what the guest
+ * wrote in them).
  */
 #include "kvm/kvm.h"
 #include "kvm/net-stream.h"
 #include "kvm/passt.h"
+#include "kvm/tap.h"
 #include "kvm/util.h"
 #include "kvm/virtio-kvm.h"
 #include "kvm/virtio-net.h"
@@ -27,12 +37,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /* passt's MTU (its default, which it also gives the guest by DHCP). */
 #define NET_USER_MTU 65520
 /* How long passt has to quit on bad options before the guest starts. */
 #define PASST_GRACE_MS 1000
+/* One frame from the tap: its header and up to 64 KiB of packet. */
+#define TAP_BUF_SIZE (VIRTIO_NET_HDR_LEN + VIRTIO_NET_MAX_FRAME)
+#define BIT64(n) (1ULL << (n))
+/* What a tap can take both ways, with the header passed through. */
+#define TAP_OFFLOADS                                                       \
+	(BIT64(VIRTIO_NET_F_CSUM) | BIT64(VIRTIO_NET_F_GUEST_CSUM) |       \
+	 BIT64(VIRTIO_NET_F_GUEST_TSO4) | BIT64(VIRTIO_NET_F_GUEST_TSO6) | \
+	 BIT64(VIRTIO_NET_F_HOST_TSO4) | BIT64(VIRTIO_NET_F_HOST_TSO6))
 
 struct net_dev {
 	struct virtio_net net;
@@ -42,9 +61,17 @@ struct net_dev {
 	struct net_stream_in in;
 	struct net_stream_out out;
 	unsigned int index;
+	bool tap; /* mode=tap: the fields below; else passt */
+	int tap_fd;
+	char ifname[CFG_IFNAMSIZ];
+	uint8_t *tap_buf; /* the frame read and not yet delivered */
+	size_t tap_len; /* its length, 0: none */
+	uint64_t features; /* the driver's, from start() */
+	bool offload_pending; /* I/O thread: TUNSETOFFLOAD to do */
+	unsigned int tx_errors_logged;
 	bool rx_idle; /* the last peek found the socket empty */
 	bool tx_blocked; /* passt's end is full */
-	bool gone; /* passt quit or the stream broke (I/O thread) */
+	bool gone; /* passt quit, the stream broke or the tap failed */
 };
 
 static struct net_dev *nets[CFG_MAX_NETS];
@@ -60,6 +87,11 @@ static void backend_gone(struct net_dev *nd, const char *why)
 	if (nd->gone)
 		return;
 	nd->gone = true;
+	if (nd->tap) {
+		pr_err("network %u (-n mode=tap, %s): %s; the guest's link is down",
+		       nd->index, nd->ifname, why);
+		goto link_down;
+	}
 	passt__reap(&nd->passt, 1000);
 	passt__describe_exit(&nd->passt, how, sizeof(how));
 	passt__last_message(&nd->passt, msg, sizeof(msg));
@@ -70,6 +102,7 @@ static void backend_gone(struct net_dev *nd, const char *why)
 	 * lock-free calls (a reset may be waiting for this thread with the
 	 * transport's lock held).
 	 */
+link_down:
 	virtio_net__set_link(&nd->net, false);
 	if (nd->vd)
 		virtio_mmio__interrupt(vdev__transport(nd->vd),
@@ -153,6 +186,88 @@ static const struct virtio_net_backend_ops passt_ops = {
 	.send = be_send,
 };
 
+/* --- the backend: a tap ---------------------------------------------------- */
+
+static int tap_peek(void *opaque, const uint8_t **frame, size_t *len)
+{
+	struct net_dev *nd = opaque;
+	ssize_t n;
+
+	while (!nd->tap_len) {
+		if (nd->gone)
+			return -EPIPE;
+		n = read(nd->tap_fd, nd->tap_buf, TAP_BUF_SIZE);
+		if (n > 0) {
+			nd->tap_len = (size_t)n;
+			break;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			nd->rx_idle = true;
+			return 0;
+		}
+		backend_gone(nd, n ? strerror(errno) : "the tap read 0 bytes");
+		return -EPIPE;
+	}
+	*frame = nd->tap_buf;
+	*len = nd->tap_len;
+	return 1;
+}
+
+static void tap_consume(void *opaque)
+{
+	struct net_dev *nd = opaque;
+
+	nd->tap_len = 0;
+}
+
+static int tap_send(void *opaque, const struct iovec *iov, unsigned int n)
+{
+	struct net_dev *nd = opaque;
+	ssize_t w;
+
+	do {
+		w = writev(nd->tap_fd, iov, (int)n);
+	} while (w < 0 && errno == EINTR);
+	if (w >= 0)
+		return 0;
+	if (errno == EAGAIN || errno == EWOULDBLOCK) {
+		nd->tx_blocked = true;
+		return -EAGAIN;
+	}
+	/*
+	 * The kernel refused this frame (a header it does not accept, the
+	 * tap down): dropped and counted; a few are logged.
+	 */
+	if (nd->tx_errors_logged < 5) {
+		nd->tx_errors_logged++;
+		pr_debug("network %u (%s): a frame from the guest dropped: %s",
+			 nd->index, nd->ifname, strerror(errno));
+	}
+	return -errno;
+}
+
+static const struct virtio_net_backend_ops tap_ops = {
+	.peek = tap_peek,
+	.consume = tap_consume,
+	.send = tap_send,
+};
+
+/* I/O thread: the tap hands over what the new driver can take. */
+static void apply_offloads(struct net_dev *nd)
+{
+	int ret;
+
+	if (!nd->offload_pending)
+		return;
+	nd->offload_pending = false;
+	ret = tap__set_offload(nd->tap_fd, nd->features);
+	if (ret)
+		pr_warn("network %u (%s): TUNSETOFFLOAD: %s", nd->index,
+			nd->ifname, strerror(-ret));
+}
+
 /* --- the I/O thread's callbacks ------------------------------------------ */
 
 static void net_config_read(void *priv, uint32_t offset, uint8_t *data,
@@ -168,6 +283,9 @@ static void net_start(void *priv, uint64_t features)
 	struct net_dev *nd = priv;
 
 	virtio_net__set_features(&nd->net, features);
+	/* The I/O thread, which starts serving after this, applies them. */
+	nd->features = features;
+	nd->offload_pending = nd->tap;
 }
 
 /* 1: more to do (call again), 0: done for now, -1: the queue broke. */
@@ -187,7 +305,7 @@ static int net_tx(struct net_dev *nd, struct vdev *vd, unsigned int budget)
 {
 	int ret;
 
-	if (net_stream_out__pending(&nd->out) && !nd->gone) {
+	if (!nd->tap && net_stream_out__pending(&nd->out) && !nd->gone) {
 		ret = net_stream_out__flush(&nd->out, sock_writev, nd);
 		if (ret == -EAGAIN) {
 			nd->tx_blocked = true;
@@ -201,7 +319,7 @@ static int net_tx(struct net_dev *nd, struct vdev *vd, unsigned int budget)
 				   vdev__chain(vd), budget);
 	if (ret == -EIO)
 		return -1;
-	if (net_stream_out__pending(&nd->out) && !nd->gone)
+	if (!nd->tap && net_stream_out__pending(&nd->out) && !nd->gone)
 		nd->tx_blocked = true;
 	return ret == 1 ? 1 : 0;
 }
@@ -210,6 +328,8 @@ static int net_serve(void *priv, struct vdev *vd, unsigned int q,
 		     unsigned int budget)
 {
 	struct net_dev *nd = priv;
+
+	apply_offloads(nd);
 	return q == VIRTIO_NET_RXQ ? net_rx(nd, vd, budget) :
 				     net_tx(nd, vd, budget);
 }
@@ -221,6 +341,7 @@ static bool net_input(void *priv, struct vdev *vd)
 
 	if (nd->gone)
 		return false;
+	apply_offloads(nd);
 	nd->rx_idle = false;
 	ret = virtio_net__receive(&nd->net, vdev__transport(vd),
 				  vdev__chain(vd), VIRTIO_NET_BUDGET);
@@ -242,7 +363,8 @@ static void net_exit(void *priv)
 {
 	struct net_dev *nd = priv;
 
-	passt__stop(&nd->passt);
+	if (!nd->tap)
+		passt__stop(&nd->passt);
 }
 
 static void net_describe(void *priv, char *buf, unsigned int len)
@@ -282,7 +404,8 @@ static void stop_passts(void)
 	unsigned int i;
 
 	for (i = 0; i < nr_nets; i++)
-		passt__stop(&nets[i]->passt);
+		if (!nets[i]->tap)
+			passt__stop(&nets[i]->passt);
 }
 
 /* The name the default MACs come from: --name, or none. */
@@ -331,6 +454,15 @@ static void open_user(struct kvm *kvm, struct net_dev *nd,
 	pr_info("network %u: passt pid %d", nd->index, (int)nd->passt.pid);
 }
 
+static void open_tap(struct net_dev *nd, const struct net_config *nc)
+{
+	nd->tap = true;
+	nd->tap_buf = malloc(TAP_BUF_SIZE);
+	if (!nd->tap_buf)
+		die("out of memory");
+	nd->tap_fd = tap__open(nc, nd->ifname);
+}
+
 void virtio__open_nets(struct kvm *kvm)
 {
 	const struct kvm_config *cfg = kvm->cfg;
@@ -340,13 +472,16 @@ void virtio__open_nets(struct kvm *kvm)
 		const struct net_config *nc = &cfg->nets[i];
 		struct net_dev *nd;
 
-		if (nc->mode == NET_MODE_TAP)
-			die("-n mode=tap is not supported yet; mode=user is (through passt)");
 		nd = calloc(1, sizeof(*nd));
 		if (!nd)
 			die("out of memory");
 		nd->index = i;
 		nd->passt.fd = nd->passt.log_fd = -1;
+		if (nc->mode == NET_MODE_TAP) {
+			open_tap(nd, nc);
+			nets[nr_nets++] = nd;
+			continue;
+		}
 		if (net_stream_in__init(&nd->in, VIRTIO_NET_MAX_FRAME) ||
 		    net_stream_out__init(&nd->out, VIRTIO_NET_MAX_FRAME))
 			die("out of memory");
@@ -366,21 +501,36 @@ void virtio__setup_nets(struct kvm *kvm)
 		struct net_dev *nd = nets[i];
 		const struct net_config *nc = &cfg->nets[i];
 		struct virtio_net_params p = { .mtu = NET_USER_MTU };
+		char mac[18];
 		int ret;
 
 		if (nc->guest_mac_set)
 			memcpy(p.mac, nc->guest_mac, 6);
 		else
 			virtio_net__default_mac(mac_name(cfg), i, 0, p.mac);
-		ret = virtio_net__init(&nd->net, &p, &passt_ops, nd);
+		if (nd->tap) {
+			/* The tap's MTU is the host's business: 1500 unless
+			 * the guest is told otherwise. */
+			p.mtu = 0;
+			p.vnet_hdr = true;
+			p.offloads = TAP_OFFLOADS;
+		}
+		ret = virtio_net__init(&nd->net, &p,
+				       nd->tap ? &tap_ops : &passt_ops, nd);
 		if (ret)
 			die("network %u: %s", i, strerror(-ret));
 		nd->model = net_model;
 		nd->model.features = virtio_net__device_features(&nd->net);
-		nd->model.input_fd = nd->passt.fd;
+		nd->model.input_fd = nd->tap ? nd->tap_fd : nd->passt.fd;
 		nd->vd = vdev__create(kvm, &nd->model, nd, i);
-		pr_info("network %u: mode=user (passt), guest MAC %02x:%02x:%02x:%02x:%02x:%02x",
-			i, p.mac[0], p.mac[1], p.mac[2], p.mac[3], p.mac[4],
-			p.mac[5]);
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
+			 p.mac[0], p.mac[1], p.mac[2], p.mac[3], p.mac[4],
+			 p.mac[5]);
+		if (nd->tap)
+			pr_info("network %u: mode=tap (%s), guest MAC %s, data path lkvm",
+				i, nd->ifname, mac);
+		else
+			pr_info("network %u: mode=user (passt), guest MAC %s",
+				i, mac);
 	}
 }

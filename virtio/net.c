@@ -198,11 +198,41 @@ int virtio_net__rx_frame(struct virtio_net *n, struct virtq *vq,
 	return 1;
 }
 
+/*
+ * The backend's header as the driver may see it, in h: 0 flags where the
+ * driver took no checksum offload (DATA_VALID is only a hint), and false
+ * for an offload it did not accept (a frame the backend made under an
+ * earlier driver's settings): that frame is dropped.
+ */
+static bool rx_hdr_fit(const struct virtio_net *n, const uint8_t *src,
+		       uint8_t *h)
+{
+	uint64_t f = n->negotiated;
+
+	memcpy(h, src, VIRTIO_NET_HDR_LEN);
+	if (!(f & BIT64(VIRTIO_NET_F_GUEST_CSUM))) {
+		if (h[0] & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			return false;
+		h[0] = 0;
+	}
+	switch (h[1]) {
+	case VIRTIO_NET_HDR_GSO_NONE:
+		return true;
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		return f & BIT64(VIRTIO_NET_F_GUEST_TSO4);
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		return f & BIT64(VIRTIO_NET_F_GUEST_TSO6);
+	default:
+		return false; /* ECN, UDP: never offered */
+	}
+}
+
 int virtio_net__receive(struct virtio_net *n, struct virtio_mmio *t,
 			struct virtq_chain *c, unsigned int budget)
 {
 	struct virtq *vq = virtio_mmio__queue(t, VIRTIO_NET_RXQ);
 	unsigned int i, delivered = 0;
+	uint8_t h[VIRTIO_NET_HDR_LEN];
 	const uint8_t *buf, *hdr;
 	size_t len;
 	int ret = 1;
@@ -217,12 +247,13 @@ int virtio_net__receive(struct virtio_net *n, struct virtio_mmio *t,
 		}
 		hdr = NULL;
 		if (n->p.vnet_hdr) {
-			if (len < VIRTIO_NET_HDR_LEN) {
+			if (len < VIRTIO_NET_HDR_LEN ||
+			    !rx_hdr_fit(n, buf, h)) {
 				n->st.rx_dropped++;
 				n->be->consume(n->be_opaque);
 				continue;
 			}
-			hdr = buf;
+			hdr = h;
 			buf += VIRTIO_NET_HDR_LEN;
 			len -= VIRTIO_NET_HDR_LEN;
 		}

@@ -68,6 +68,9 @@ struct net_config {
 	enum net_mode mode;
 	char tapif[CFG_IFNAMSIZ]; /* tap: this interface; "": a new one */
 	bool vhost; /* tap: the data path in the kernel's vhost-net */
+	bool host_ip_set; /* tap: give the tap this address and bring it up */
+	uint8_t host_ip[4]; /* IPv4, network order */
+	uint8_t host_prefix; /* 1..32; 24 unless given */
 	bool guest_mac_set;
 	uint8_t guest_mac[6];
 	bool host_mac_set;

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: the virtio-net frame path, through the real transport
  * and virtqueues. The input picks the features (MRG_RXBUF, EVENT_IDX,
- * INDIRECT_DESC) and whether the backend carries the header, then a list
+ * INDIRECT_DESC), whether the backend carries the header (a tap) and
+ * then which of its offloads the driver takes, then a list
  * of steps: post receive buffers (chains of any flags, lengths and
  * regions), offer the device a frame of any length, post a transmit chain
  * (contents from the input), make the backend full or failing. Checked:
@@ -10,6 +11,10 @@
  * first header counts them, and (when no buffer overlaps another) the
  * bytes are the frame's; a frame sent is the chain's minus the header;
  * nothing is read or written outside guest RAM (fake RAM's guard pages).
+ * With the header: the backend's flags and GSO type come from the input;
+ * a frame with an offload the driver did not take never reaches it, and
+ * a delivered header is the backend's (DATA_VALID cleared without
+ * GUEST_CSUM); the guest's transmit header goes out as it is.
  */
 #include "fuzz.h"
 
@@ -264,6 +269,22 @@ static void check_rx(struct fake_mem *fm, uint64_t frames_before)
 	/* Without MRG_RXBUF a frame takes one buffer. */
 	FUZZ_ASSERT(entries == 1 || (S.neg & BIT64(VIRTIO_NET_F_MRG_RXBUF)));
 	FUZZ_ASSERT((unsigned int)(h[10] | h[11] << 8) == entries || S.unsure);
+	if (S.net.p.vnet_hdr) {
+		uint8_t flags = S.frame[0], gso = S.frame[1];
+
+		if (!(S.neg & BIT64(VIRTIO_NET_F_GUEST_CSUM))) {
+			FUZZ_ASSERT(!(flags & VIRTIO_NET_HDR_F_NEEDS_CSUM));
+			flags = 0;
+		}
+		FUZZ_ASSERT(gso == VIRTIO_NET_HDR_GSO_NONE ||
+			    (gso == VIRTIO_NET_HDR_GSO_TCPV4 &&
+			     (S.neg & BIT64(VIRTIO_NET_F_GUEST_TSO4))) ||
+			    (gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
+			     (S.neg & BIT64(VIRTIO_NET_F_GUEST_TSO6))));
+		if (!S.unsure)
+			FUZZ_ASSERT(h[0] == flags && h[1] == gso &&
+				    !memcmp(h + 2, S.frame + 2, 8));
+	}
 	if (S.unsure)
 		return;
 	/* From the backend: its header first, num_buffers ours. */
@@ -272,17 +293,25 @@ static void check_rx(struct fake_mem *fm, uint64_t frames_before)
 			    S.frame_len - VIRTIO_NET_HDR_LEN + hdr));
 }
 
-static void make_frame(size_t len)
+static void make_frame(size_t len, struct input *in)
 {
 	size_t i;
+	uint8_t flags = 0, gso = 0;
 
+	if (S.net.p.vnet_hdr) {
+		flags = IN8(in);
+		gso = IN8(in);
+	}
 	if (len > sizeof(S.frame))
 		len = sizeof(S.frame);
 	for (i = 0; i < len; i++)
 		S.frame[i] = (uint8_t)(i * 7 + S.seed);
 	S.seed++;
-	if (S.net.p.vnet_hdr && len >= VIRTIO_NET_HDR_LEN)
+	if (S.net.p.vnet_hdr && len >= VIRTIO_NET_HDR_LEN) {
+		S.frame[0] = flags;
+		S.frame[1] = gso;
 		memset(S.frame + 10, 0, 2);
+	}
 	S.frame_len = len;
 	S.have_frame = true;
 }
@@ -303,6 +332,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	S.a_at = BUF_A;
 	S.b_at = FAKE_B_GPA;
 	p.vnet_hdr = cfg & 4;
+	if (p.vnet_hdr) {
+		/* What the glue offers for a tap; the driver takes some. */
+		p.offloads = BIT64(VIRTIO_NET_F_CSUM) |
+			     BIT64(VIRTIO_NET_F_GUEST_CSUM) |
+			     BIT64(VIRTIO_NET_F_GUEST_TSO4) |
+			     BIT64(VIRTIO_NET_F_GUEST_TSO6) |
+			     BIT64(VIRTIO_NET_F_HOST_TSO4) |
+			     BIT64(VIRTIO_NET_F_HOST_TSO6);
+		if (cfg & 0x10)
+			features |= BIT64(VIRTIO_NET_F_GUEST_CSUM);
+		if (cfg & 0x20)
+			features |= BIT64(VIRTIO_NET_F_GUEST_TSO4);
+		if (cfg & 0x40)
+			features |= BIT64(VIRTIO_NET_F_GUEST_TSO6);
+		if (cfg & 0x80)
+			features |= BIT64(VIRTIO_NET_F_CSUM) |
+				    BIT64(VIRTIO_NET_F_HOST_TSO4);
+	}
 	if (virtio_net__init(&S.net, &p, &be_ops, fm))
 		abort();
 	if (cfg & 1)
@@ -345,7 +392,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 1:
 			if ((op & 3) == 1 && !S.have_frame)
 				make_frame(op & 0x40 ? IN16(&in) % 2000 :
-						       IN8(&in) << 9);
+						       IN8(&in) << 9,
+					   &in);
 			ret = virtio_net__receive(&S.net, &S.t, &S.c, 8);
 			FUZZ_ASSERT(ret == 1 || ret == 0 || ret == -EIO);
 			check_rx(fm, before);
@@ -439,6 +487,34 @@ int main(int argc, char **argv)
 	put(&sd, 0, 80);
 	put(&sd, 3, 1);
 	seed_write(dir, "frames", &sd);
+
+	/* A tap: the header both ways, checksum and TSO4 taken. */
+	sd.n = 0;
+	put(&sd, 1 | 2 | 4 | 0x10 | 0x20, 1);
+	for (i = 0; i < 3; i++) {
+		put(&sd, 0, 1);
+		put(&sd, 0x40, 1);
+		put(&sd, 1000, 2);
+	}
+	put(&sd, 1 | 0x40, 1);
+	put(&sd, 1900, 2);
+	put(&sd, VIRTIO_NET_HDR_F_NEEDS_CSUM, 1);
+	put(&sd, VIRTIO_NET_HDR_GSO_TCPV4, 1);
+	put(&sd, 1 | 0x40, 1);
+	put(&sd, 100, 2);
+	put(&sd, 0, 1);
+	put(&sd, VIRTIO_NET_HDR_GSO_TCPV6, 1);
+	put(&sd, 2 | (1 << 2), 1);
+	put(&sd, 0x40, 1);
+	put(&sd, 12, 2);
+	put(&sd, VIRTIO_NET_HDR_F_NEEDS_CSUM | VIRTIO_NET_HDR_GSO_TCPV4 << 8,
+	    2);
+	put(&sd, 0, 10);
+	put(&sd, 0x40, 1);
+	put(&sd, 60, 2);
+	for (i = 0; i < 60; i++)
+		put(&sd, i, 1);
+	seed_write(dir, "tap", &sd);
 	return 0;
 }
 #endif

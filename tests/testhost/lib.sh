@@ -55,6 +55,7 @@ th_need_fetch_tools() {
 th_need_build_tools() {
 	th_need_tool cpio cpio
 	th_need_tool gzip gzip
+	th_need_tool xz xz-utils
 }
 
 th_need_qemu() {
@@ -129,6 +130,66 @@ th_kernel_dir() {
 	[ -s "$CACHE/kernel/selected" ] || return 0
 	pkg=$(cat "$CACHE/kernel/selected")
 	[ -d "$CACHE/kernel/$pkg/boot" ] && printf '%s\n' "$CACHE/kernel/$pkg"
+}
+
+# ---- kernel modules (the guest initramfs, the test host) ----------------
+# TH_MDIR is the kernel's lib/modules/<v> directory, set by the caller.
+
+# th_mod_path NAME: the module's path under $TH_MDIR (kernel/...ko.xz).
+th_mod_path() {
+	local n=$1 alt
+	alt=$(printf '%s' "$n" | tr '_-' '-_')
+	(cd "$TH_MDIR" && find kernel \( -name "$n.ko*" -o -name "$alt.ko*" \) | head -n 1)
+}
+# th_mod_deps PATH: the modules PATH depends on (its modinfo depends=).
+th_mod_deps() {
+	xz -dcf "$TH_MDIR/$1" | tr '\0' '\n' | sed -n 's/^depends=//p' | head -n 1 | tr ',' ' '
+}
+# th_mod_closure PATH: every module PATH needs, directly or not, each once,
+# in load order (virtio_net: failover, then net_failover).
+th_mod_closure() {
+	local d q
+	for d in $(th_mod_deps "$1"); do
+		q=$(th_mod_path "$d")
+		th_mod_closure "$q"
+		printf '%s\n' "$q"
+	done | awk '!seen[$0]++'
+}
+# th_mod_order NAME...: TH_MOD_ORDER gets the paths of the NAMEs and of
+# what they depend on, dependencies first, each module once.
+th_mod_order() {
+	local m
+	TH_MOD_ORDER=()
+	declare -gA th_mod_seen=()
+	for m in "$@"; do th__mod_add "$m"; done
+}
+th__mod_add() {
+	local p d
+	p=$(th_mod_path "$1")
+	[ -n "$p" ] || th_die "module $1 is not in $TH_MDIR"
+	[ -n "${th_mod_seen[$p]:-}" ] && return 0
+	th_mod_seen[$p]=1
+	for d in $(th_mod_deps "$p"); do th__mod_add "$d"; done
+	TH_MOD_ORDER+=("$p")
+}
+# th_stage_modules DEST: the modules of TH_MOD_ORDER decompressed under
+# DEST (a lib/modules/<v> directory), with a load-order (the order to
+# insmod, one path a line) and a modules.dep listing each module's
+# dependencies, indirect ones too.
+th_stage_modules() {
+	local sm=$1 p k d
+	mkdir -p "$sm"
+	for p in "${TH_MOD_ORDER[@]}"; do
+		k=${p%.xz}
+		mkdir -p "$sm/$(dirname "$k")"
+		xz -dcf "$TH_MDIR/$p" >"$sm/$k"
+		printf '%s\n' "$k" >>"$sm/load-order"
+		printf '%s:' "$k" >>"$sm/modules.dep"
+		for d in $(th_mod_closure "$p"); do
+			printf ' %s' "${d%.xz}" >>"$sm/modules.dep"
+		done
+		printf '\n' >>"$sm/modules.dep"
+	done
 }
 
 # Make sure the guest kernel and initramfs exist in the cache (fetching and
@@ -243,6 +304,7 @@ th_stage_testhost() {
 	chmod 644 "$root/guest/Image" "$root/guest/initrd.cpio.gz"
 	cp "$TH_SRC/scenario-lib.sh" "$root/testhost/scenario-lib.sh"
 	th_stage_passt "$root"
+	th_stage_testhost_modules "$root"
 	printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' \
 		>"$root/etc/passwd"
 	printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
@@ -261,6 +323,16 @@ echo "TESTHOST-L1-INIT"
 /bin/busybox mount -t devpts devpts /dev/pts
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root TERM=${TERM:-linux}
+# The staged modules (tun, vhost_net: /dev/net/tun, /dev/vhost-net).
+mods=/lib/modules/$(uname -r)
+if [ -f "$mods/load-order" ]; then
+	while read -r m; do
+		insmod "$mods/$m" || echo "TESTHOST-WARN insmod $m failed"
+	done <"$mods/load-order"
+fi
+# Anyone may open /dev/net/tun, as udev's default rules have it (the
+# kernel checks who may make or attach to which tap).
+[ -c /dev/net/tun ] && chmod 666 /dev/net/tun
 export LKVM=/usr/bin/lkvm GUEST_DIR=/guest TESTHOST_MODE=testhost
 export SCENARIO_LIB=/testhost/scenario-lib.sh TESTHOST_ROOT=
 # Variables given to tests/testhost/run --env.
@@ -275,6 +347,28 @@ echo "TESTHOST-POWEROFF"
 poweroff -f
 EOF
 	chmod 755 "$root/init"
+}
+
+# The modules the test host loads at boot: tun (-n mode=tap's
+# /dev/net/tun) and vhost_net with what it needs (vhost, vhost_iotlb, tap:
+# /dev/vhost-net for vhost=1). The test host runs the guest's kernel, so
+# they come from the same unpacked .deb.
+TH_TESTHOST_MODULES="tun vhost_net"
+
+# th_stage_testhost_modules ROOT: TH_TESTHOST_MODULES under ROOT's
+# /lib/modules/<v> (see th_stage_modules); nothing if the kernel has no
+# modules directory.
+th_stage_testhost_modules() {
+	local root=$1 kdir kver
+	kdir=$(th_kernel_dir)
+	kver=$(cat "$GUEST_CACHE/kernel-version" 2>/dev/null)
+	[ -n "$kdir" ] && [ -n "$kver" ] && [ -d "$kdir/lib/modules/$kver" ] || {
+		th_log "warning: no kernel modules for the test host (tun, vhost_net)"
+		return 0
+	}
+	TH_MDIR=$kdir/lib/modules/$kver
+	th_mod_order $TH_TESTHOST_MODULES
+	th_stage_modules "$root/lib/modules/$kver"
 }
 
 # th_add_file ROOT SRC:DST: copy SRC into the test host at DST.

@@ -1029,7 +1029,7 @@ static void network_options(struct test_ctx *t)
 		"-n",
 		"mode=user",
 		"--network",
-		"guest_mac=02:aa:bb:cc:dd:0E,mode=tap,tapif=tap7,vhost=1",
+		"guest_mac=02:aa:bb:cc:dd:0E,mode=tap,tapif=tap7,vhost=1,host_ip=10.1.2.254/30",
 		"-n",
 		"mode=tap,host_mac=0a:00:00:00:00:01,vhost=0",
 		"-n",
@@ -1052,6 +1052,11 @@ static void network_options(struct test_ctx *t)
 	CHECK(t, cfg.nets[1].guest_mac_set);
 	CHECK_EQ(t, cfg.nets[1].guest_mac[0], 0x02);
 	CHECK_EQ(t, cfg.nets[1].guest_mac[5], 0x0e);
+	CHECK(t, cfg.nets[1].host_ip_set);
+	CHECK_EQ(t, cfg.nets[1].host_ip[0], 10);
+	CHECK_EQ(t, cfg.nets[1].host_ip[3], 254);
+	CHECK_EQ(t, cfg.nets[1].host_prefix, 30);
+	CHECK(t, !cfg.nets[2].host_ip_set);
 	CHECK_EQ(t, cfg.nets[2].mode, NET_MODE_TAP);
 	CHECK_STR(t, cfg.nets[2].tapif, "");
 	CHECK(t, !cfg.nets[2].vhost);
@@ -1077,6 +1082,17 @@ static void network_options(struct test_ctx *t)
 	EXPECT_BAD(t, "for mode=tap", "-n", "mode=user,vhost=1");
 	EXPECT_BAD(t, "for mode=tap", "-n", "mode=user,tapif=tap0");
 	EXPECT_BAD(t, "for mode=user", "-n", "mode=tap,passt=-4");
+	EXPECT_BAD(t, "for mode=tap", "-n", "mode=user,host_ip=10.0.0.1");
+	/* Short, long, out of range, leading zero, prefix 0 or 33, junk. */
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0.1.2");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0.256");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0.01");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0.1/0");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0.1/33");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=10.0.0.1/");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=");
+	EXPECT_BAD(t, "host_ip must be", "-n", "mode=tap,host_ip=::1");
 	EXPECT_BAD(t, "no mode=", "-n", "passt=-4");
 	EXPECT_BAD(t, "mode=none has no MAC", "-n",
 		   "mode=none,guest_mac=02:00:00:00:00:01");

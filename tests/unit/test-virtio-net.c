@@ -33,6 +33,13 @@
 #define F_MRG BIT64(VIRTIO_NET_F_MRG_RXBUF)
 #define F_EVENT BIT64(VIRTIO_RING_F_EVENT_IDX)
 #define F_V1 BIT64(VIRTIO_F_VERSION_1)
+#define F_GCSUM BIT64(VIRTIO_NET_F_GUEST_CSUM)
+#define F_GTSO4 BIT64(VIRTIO_NET_F_GUEST_TSO4)
+#define F_GTSO6 BIT64(VIRTIO_NET_F_GUEST_TSO6)
+/* What the glue offers for a tap. */
+#define TAP_OFFLOADS                                              \
+	(BIT64(VIRTIO_NET_F_CSUM) | F_GCSUM | F_GTSO4 | F_GTSO6 | \
+	 BIT64(VIRTIO_NET_F_HOST_TSO4) | BIT64(VIRTIO_NET_F_HOST_TSO6))
 
 /* A backend of frames queued by the test; what is sent is recorded. */
 struct fbe {
@@ -135,6 +142,8 @@ static struct rig *rig_new(struct test_ctx *t, bool vnet_hdr, uint64_t features)
 	if (!r || fake_mem__init(&r->fm))
 		goto fail;
 	p.vnet_hdr = vnet_hdr;
+	if (vnet_hdr)
+		p.offloads = TAP_OFFLOADS;
 	if (virtio_net__init(&r->net, &p, &fbe_ops, &r->be))
 		goto fail;
 	r->ops = (struct virtio_mmio_dev_ops){
@@ -394,7 +403,7 @@ static void rx_chained_buffer(struct test_ctx *t)
 /* The backend's header goes to the guest with num_buffers filled in. */
 static void rx_backend_header(struct test_ctx *t)
 {
-	struct rig *r = rig_new(t, true, F_MRG);
+	struct rig *r = rig_new(t, true, F_MRG | F_GCSUM | F_GTSO4);
 	uint8_t *h;
 	uint32_t id, len;
 
@@ -417,6 +426,114 @@ static void rx_backend_header(struct test_ctx *t)
 	CHECK_EQ(t, h[4], 0x40);
 	CHECK_EQ(t, num_buffers(r, BUF), 1);
 	CHECK(t, frame_ok(h + 12, 100, 12 * 7));
+	rig_free(r);
+}
+
+/*
+ * The backend's header for a driver that took fewer offloads (frames the
+ * tap made under an earlier driver's settings): DATA_VALID is cleared,
+ * a checksum or segmentation offload it did not accept is dropped.
+ */
+static void rx_offload_not_accepted(struct test_ctx *t)
+{
+	static const uint8_t hdrs[][2] = {
+		{ VIRTIO_NET_HDR_F_NEEDS_CSUM, 0 },
+		{ 0, VIRTIO_NET_HDR_GSO_TCPV4 },
+		{ 0, VIRTIO_NET_HDR_GSO_UDP },
+		{ 0, VIRTIO_NET_HDR_GSO_ECN | VIRTIO_NET_HDR_GSO_TCPV4 },
+		{ VIRTIO_NET_HDR_F_DATA_VALID, 0 },
+	};
+	struct rig *r = rig_new(t, true, F_MRG);
+	uint32_t id, len;
+	unsigned int i;
+	uint8_t *h;
+
+	if (!r)
+		return;
+	post_rx(r, 0, BUF, 2000);
+	for (i = 0; i < 4; i++) {
+		queue_frame(r, 12 + 60, (uint8_t)i);
+		h = r->be.in[i];
+		memset(h, 0, 12);
+		h[0] = hdrs[i][0];
+		h[1] = hdrs[i][1];
+		CHECK_EQ(t, receive(r), 1);
+		CHECK_EQ(t, r->net.st.rx_dropped, i + 1);
+		CHECK_EQ(t, vd_used_idx(&r->rx), 0);
+	}
+	queue_frame(r, 12 + 60, 4);
+	h = r->be.in[0];
+	memset(h, 0, 12);
+	h[0] = VIRTIO_NET_HDR_F_DATA_VALID;
+	CHECK_EQ(t, receive(r), 1);
+	CHECK(t, vd_get_used(&r->rx, &id, &len));
+	CHECK_EQ(t, len, 72);
+	CHECK_EQ(t, *(uint8_t *)fake_mem__host(&r->fm, BUF), 0);
+	rig_free(r);
+	/* With GUEST_CSUM and TSO4 only: TCPV6 is still refused. */
+	r = rig_new(t, true, F_MRG | F_GCSUM | F_GTSO4);
+	if (!r)
+		return;
+	post_rx(r, 0, BUF, 2000);
+	queue_frame(r, 12 + 60, 0);
+	memset(r->be.in[0], 0, 12);
+	r->be.in[0][1] = VIRTIO_NET_HDR_GSO_TCPV6;
+	CHECK_EQ(t, receive(r), 1);
+	CHECK_EQ(t, r->net.st.rx_dropped, 1);
+	rig_free(r);
+}
+
+/*
+ * A 64 KiB segmentation frame from the tap over merged buffers, the
+ * first of them a chain whose first descriptor is shorter than the
+ * header: the header lands across the pieces, num_buffers counts the
+ * chains, the frame is intact.
+ */
+static void rx_backend_header_merged(struct test_ctx *t)
+{
+	struct rig *r = rig_new(t, true, F_MRG | F_GCSUM | F_GTSO4);
+	size_t flen = 65536, got = 0;
+	uint32_t id, len;
+	uint8_t *h, all[12 + 65536];
+	uint16_t i;
+
+	if (!r)
+		return;
+	vd_desc(&r->rx, 0, BUF, 5, W | N, 1);
+	vd_desc(&r->rx, 1, FAKE_B_GPA, 4096 - 5, W, 0);
+	vd_publish(&r->rx, 0);
+	for (i = 0; i < 8; i++)
+		post_rx(r, (uint16_t)(i + 2),
+			BUF + 0x1000 + 0x2000 * (uint64_t)i, 8192);
+	queue_frame(r, 12 + flen, 3);
+	h = r->be.in[0];
+	memset(h, 0, 12);
+	h[0] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	h[1] = VIRTIO_NET_HDR_GSO_TCPV4;
+	h[4] = 0xa8; /* gso_size 1448 */
+	h[5] = 0x05;
+	CHECK_EQ(t, receive(r), 1);
+	CHECK_EQ(t, r->net.st.rx_frames, 1);
+	memcpy(all, fake_mem__host(&r->fm, BUF), 5);
+	memcpy(all + 5, fake_mem__host(&r->fm, FAKE_B_GPA), 4096 - 5);
+	got = 4096;
+	CHECK(t, vd_get_used(&r->rx, &id, &len));
+	CHECK_EQ(t, len, 4096);
+	for (i = 0; i < 8; i++) {
+		CHECK(t, vd_get_used(&r->rx, &id, &len));
+		CHECK(t, got + len <= sizeof(all));
+		if (got + len > sizeof(all))
+			break;
+		memcpy(all + got,
+		       fake_mem__host(&r->fm, BUF + 0x1000 + 0x2000 * i), len);
+		got += len;
+	}
+	CHECK_EQ(t, got, 12 + flen);
+	CHECK_EQ(t, all[0], VIRTIO_NET_HDR_F_NEEDS_CSUM);
+	CHECK_EQ(t, all[1], VIRTIO_NET_HDR_GSO_TCPV4);
+	CHECK_EQ(t, all[4] | all[5] << 8, 1448);
+	CHECK_EQ(t, all[10] | all[11] << 8, 9);
+	CHECK(t, frame_ok(all + 12, flen, 12 * 7 + 3));
 	rig_free(r);
 }
 
@@ -565,6 +682,58 @@ static void tx_backend_header(struct test_ctx *t)
 	CHECK_EQ(t, r->be.out_iov, 2);
 	CHECK(t, !memcmp(r->be.out, hdr, 12));
 	CHECK(t, frame_ok(r->be.out + 12, 60, 1));
+	rig_free(r);
+}
+
+/*
+ * The guest's header goes through untouched, whatever it says (the tap
+ * checks it), split across descriptors too; frames too short or too long
+ * are still dropped, a chain shorter than the header still fails.
+ */
+static void tx_backend_header_hostile(struct test_ctx *t)
+{
+	static const uint32_t split[] = { 5, 10, 57 };
+	static const uint32_t tiny[] = { 12 + 13 };
+	/* gso_size 0xffff, hdr_len past the frame, csum_start far out */
+	uint8_t hdr[12] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			    0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	struct rig *r = rig_new(t, true, F_MRG);
+
+	if (!r)
+		return;
+	post_tx(r, 0, split, 3, hdr, 1);
+	CHECK_EQ(t, transmit(r), 0);
+	CHECK_EQ(t, r->be.sent, 1);
+	CHECK_EQ(t, r->be.out_iov, 3);
+	CHECK_EQ(t, r->be.out_len, 72);
+	CHECK(t, !memcmp(r->be.out, hdr, 12));
+	CHECK(t, frame_ok(r->be.out + 12, 60, 1));
+	post_tx(r, 3, tiny, 1, hdr, 1);
+	vd_desc(&r->tx, 4, BUF + 0x8000, 12 + VIRTIO_NET_MAX_FRAME + 1, 0, 0);
+	vd_publish(&r->tx, 4);
+	CHECK_EQ(t, transmit(r), 0);
+	CHECK_EQ(t, r->be.sent, 1);
+	CHECK_EQ(t, r->net.st.tx_dropped, 2);
+	vd_desc(&r->tx, 5, BUF, 11, 0, 0);
+	vd_publish(&r->tx, 5);
+	CHECK_EQ(t, transmit(r), -EIO);
+	CHECK_EQ(t, r->be.sent, 1);
+	rig_free(r);
+}
+
+/* A tap's device offers its offloads (and no ECN, UFO or MTU). */
+static void tap_features(struct test_ctx *t)
+{
+	struct rig *r = rig_new(t, true, F_MRG | TAP_OFFLOADS);
+	uint64_t f;
+
+	if (!r)
+		return;
+	f = virtio_net__device_features(&r->net);
+	CHECK_EQ(t, f & TAP_OFFLOADS, TAP_OFFLOADS);
+	CHECK(t, !(f & BIT64(VIRTIO_NET_F_GUEST_ECN)));
+	CHECK(t, !(f & BIT64(VIRTIO_NET_F_MTU)));
+	CHECK(t, !(f & BIT64(VIRTIO_NET_F_GUEST_UFO)));
 	rig_free(r);
 }
 
@@ -722,7 +891,10 @@ static void default_mac(struct test_ctx *t)
 TEST_SUITE(virtio_net, TEST(rx_one_buffer), TEST(rx_merges_buffers),
 	   TEST(rx_waits_for_buffers), TEST(rx_waits_without_event_idx),
 	   TEST(rx_never_fits), TEST(rx_without_mrg), TEST(rx_chained_buffer),
-	   TEST(rx_backend_header), TEST(rx_bad_lengths), TEST(rx_malformed),
-	   TEST(rx_backend_gone), TEST(tx_plain), TEST(tx_backend_header),
-	   TEST(tx_dropped), TEST(tx_blocked), TEST(tx_malformed),
-	   TEST(tx_budget), TEST(config_space), TEST(default_mac));
+	   TEST(rx_backend_header), TEST(rx_offload_not_accepted),
+	   TEST(rx_backend_header_merged), TEST(rx_bad_lengths),
+	   TEST(rx_malformed), TEST(rx_backend_gone), TEST(tx_plain),
+	   TEST(tx_backend_header), TEST(tx_backend_header_hostile),
+	   TEST(tap_features), TEST(tx_dropped), TEST(tx_blocked),
+	   TEST(tx_malformed), TEST(tx_budget), TEST(config_space),
+	   TEST(default_mac));
