@@ -134,7 +134,7 @@ net_guest() {
 	# shellcheck disable=SC2046 # guest_args is a word list
 	run_lkvm_split "$_out" "$_err" "$NET_TIMEOUT" run -c "$NET_CPUS" \
 		-m "$NET_MEM" $(guest_args) -d "$TOOLS,ro" -n "$_spec" \
-		-p "loglevel=1 lkvm_cmd=\"$_cmd\""
+		--loglevel info -p "loglevel=1 lkvm_cmd=\"$_cmd\""
 	_rc=$?
 	LKVM=$_lk
 	if [ "$_rc" != 0 ] && [ "$_rc" != 124 ] &&
@@ -143,6 +143,9 @@ net_guest() {
 		info bench-net-notrun "row=$_row ${_m:-lkvm exited $_rc}"
 		return 0
 	fi
+	# Which data path lkvm took (vhost=1 falls back to its own).
+	_p=$(sed -n 's/^lkvm: network 0: mode=tap .*, data path \([a-z-]*\).*/\1/p' "$_err" | head -n 1)
+	[ -n "$_p" ] && info bench "name=net-path row=$_row path=$_p"
 	net_lines "$_row" "$_out" || show_tail "$_err" 5
 }
 
