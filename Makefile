@@ -47,7 +47,7 @@ GLUE_SRCS := main.c builtin-run.c builtin-ctl.c util/log.c term.c \
 	arm/kvm.c arm/kvm-cpu.c arm/gic.c arm/gic-reset.c arm/boot.c \
 	arm/psci.c arm/kvm-features.c arm/virtio.c arm/virtio-devs.c \
 	arm/virtio-console.c arm/control.c arm/control-cmds.c arm/sandbox.c \
-	arm/virtio-net.c arm/tap.c
+	arm/virtio-net.c arm/tap.c arm/vhost-net.c
 LKVM_SRCS := $(PURE_SRCS) $(GLUE_SRCS)
 # libfdt; zlib and libzstd unpack compressed kernels.
 LIBS := -lfdt -lz -lzstd -lpthread

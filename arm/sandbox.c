@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -123,6 +124,20 @@ static const struct ioctl_rule io_ioctls[] = {
 	/* virtio-net, mode=tap: the offloads the driver accepted, once it
 	 * sets DRIVER_OK (arm/tap.c tap__set_offload()). */
 	{ TUNSETOFFLOAD, -1 },
+	/*
+	 * virtio-net, mode=tap,vhost=1 (arm/vhost-net.c): the I/O thread
+	 * hands the queues to vhost-net after DRIVER_OK and takes them back
+	 * at a reset.
+	 */
+	{ VHOST_SET_FEATURES, -1 }, /* the ring features the driver took */
+	{ VHOST_SET_MEM_TABLE, -1 }, /* guest RAM */
+	{ VHOST_SET_VRING_NUM, -1 }, /* per queue: its size, */
+	{ VHOST_SET_VRING_BASE, -1 }, /* where it starts, */
+	{ VHOST_SET_VRING_ADDR, -1 }, /* its rings, */
+	{ VHOST_SET_VRING_KICK, -1 }, /* its ioeventfd, */
+	{ VHOST_SET_VRING_CALL, -1 }, /* the device's irqfd */
+	{ VHOST_NET_SET_BACKEND, -1 }, /* the tap; -1 at a reset */
+	{ VHOST_GET_VRING_BASE, -1 }, /* a reset: vhost lets go */
 };
 
 static const struct ioctl_rule irq_ioctls[] = {

@@ -26,6 +26,7 @@
 #include "kvm/net-stream.h"
 #include "kvm/passt.h"
 #include "kvm/tap.h"
+#include "kvm/vhost-net.h"
 #include "kvm/util.h"
 #include "kvm/virtio-kvm.h"
 #include "kvm/virtio-net.h"
@@ -69,6 +70,7 @@ struct net_dev {
 	uint64_t features; /* the driver's, from start() */
 	bool offload_pending; /* I/O thread: TUNSETOFFLOAD to do */
 	unsigned int tx_errors_logged;
+	struct vhost_net vhost; /* vhost=1; fd -1: the data path is lkvm */
 	bool rx_idle; /* the last peek found the socket empty */
 	bool tx_blocked; /* passt's end is full */
 	bool gone; /* passt quit, the stream broke or the tap failed */
@@ -288,6 +290,31 @@ static void net_start(void *priv, uint64_t features)
 	nd->offload_pending = nd->tap;
 }
 
+/*
+ * I/O thread: true while vhost serves the queues (lkvm leaves them
+ * alone). The first call after DRIVER_OK hands them over.
+ */
+static bool in_kernel(struct net_dev *nd, struct vdev *vd)
+{
+	int ret;
+
+	if (nd->vhost.on)
+		return true;
+	if (nd->vhost.fd < 0 || nd->vhost.failed)
+		return false;
+	ret = vhost_net__start(&nd->vhost, vd, nd->features, nd->tap_fd);
+	if (ret == -EFAULT) {
+		/* A ring outside guest RAM: no vhost call was made. */
+		virtio_mmio__needs_reset(vdev__transport(vd));
+		return true;
+	}
+	if (ret)
+		return false;
+	/* A frame lkvm read before is stale now. */
+	nd->tap_len = 0;
+	return true;
+}
+
 /* 1: more to do (call again), 0: done for now, -1: the queue broke. */
 static int net_rx(struct net_dev *nd, struct vdev *vd, unsigned int budget)
 {
@@ -330,6 +357,8 @@ static int net_serve(void *priv, struct vdev *vd, unsigned int q,
 	struct net_dev *nd = priv;
 
 	apply_offloads(nd);
+	if (in_kernel(nd, vd))
+		return 0;
 	return q == VIRTIO_NET_RXQ ? net_rx(nd, vd, budget) :
 				     net_tx(nd, vd, budget);
 }
@@ -342,6 +371,8 @@ static bool net_input(void *priv, struct vdev *vd)
 	if (nd->gone)
 		return false;
 	apply_offloads(nd);
+	if (in_kernel(nd, vd))
+		return true;
 	nd->rx_idle = false;
 	ret = virtio_net__receive(&nd->net, vdev__transport(vd),
 				  vdev__chain(vd), VIRTIO_NET_BUDGET);
@@ -357,6 +388,13 @@ static bool net_output_blocked(void *priv)
 	struct net_dev *nd = priv;
 
 	return nd->tx_blocked && !nd->gone;
+}
+
+static void net_offload_stop(void *priv, struct vdev *vd)
+{
+	struct net_dev *nd = priv;
+
+	vhost_net__stop(&nd->vhost, vd);
 }
 
 static void net_exit(void *priv)
@@ -392,6 +430,7 @@ static const struct vdev_model net_model = {
 	.serve = net_serve,
 	.input = net_input,
 	.output_blocked = net_output_blocked,
+	.offload_stop = net_offload_stop,
 	.exit = net_exit,
 	.describe = net_describe,
 };
@@ -461,6 +500,8 @@ static void open_tap(struct net_dev *nd, const struct net_config *nc)
 	if (!nd->tap_buf)
 		die("out of memory");
 	nd->tap_fd = tap__open(nc, nd->ifname);
+	if (nc->vhost)
+		vhost_net__open(&nd->vhost, nd->index);
 }
 
 void virtio__open_nets(struct kvm *kvm)
@@ -477,6 +518,7 @@ void virtio__open_nets(struct kvm *kvm)
 			die("out of memory");
 		nd->index = i;
 		nd->passt.fd = nd->passt.log_fd = -1;
+		nd->vhost.fd = -1;
 		if (nc->mode == NET_MODE_TAP) {
 			open_tap(nd, nc);
 			nets[nr_nets++] = nd;
@@ -526,9 +568,14 @@ void virtio__setup_nets(struct kvm *kvm)
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x",
 			 p.mac[0], p.mac[1], p.mac[2], p.mac[3], p.mac[4],
 			 p.mac[5]);
+		if (nd->vhost.fd >= 0 && vdev__irq_fd(nd->vd) < 0)
+			vhost_net__give_up(
+				&nd->vhost,
+				"no KVM irqfd for vhost's interrupts");
 		if (nd->tap)
-			pr_info("network %u: mode=tap (%s), guest MAC %s, data path lkvm",
-				i, nd->ifname, mac);
+			pr_info("network %u: mode=tap (%s), guest MAC %s, data path %s",
+				i, nd->ifname, mac,
+				nd->vhost.fd >= 0 ? "vhost-net" : "lkvm");
 		else
 			pr_info("network %u: mode=user (passt), guest MAC %s",
 				i, mac);

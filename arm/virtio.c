@@ -51,6 +51,7 @@ struct vdev {
 	pthread_cond_t idle;
 	bool active; /* DRIVER_OK until reset (lock; read atomically) */
 	bool busy; /* the thread is serving (lock) */
+	bool offloaded; /* the kernel serves the queues (lock; atomic) */
 	bool stop; /* atomic */
 
 	bool broken_logged[VIRTIO_MMIO_MAX_QUEUES]; /* I/O thread */
@@ -153,8 +154,29 @@ static void vdev_reset(void *dev)
 
 	pthread_mutex_lock(&vd->lock);
 	__atomic_store_n(&vd->active, false, __ATOMIC_RELEASE);
-	while (vd->busy)
+	while (vd->busy || vd->offloaded) {
+		/* The I/O thread takes the queues back from the kernel. */
+		if (!vd->busy)
+			poke(vd->kick_fd);
 		pthread_cond_wait(&vd->idle, &vd->lock);
+	}
+	pthread_mutex_unlock(&vd->lock);
+}
+
+/* I/O thread: a reset waits for the queues back from the kernel. */
+static void offload_end(struct vdev *vd)
+{
+	bool stop;
+
+	pthread_mutex_lock(&vd->lock);
+	stop = vd->offloaded && !vd->active;
+	pthread_mutex_unlock(&vd->lock);
+	if (!stop)
+		return;
+	vd->m->offload_stop(vd->priv, vd);
+	pthread_mutex_lock(&vd->lock);
+	__atomic_store_n(&vd->offloaded, false, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&vd->idle);
 	pthread_mutex_unlock(&vd->lock);
 }
 
@@ -238,12 +260,17 @@ static void *vdev_thread(void *arg)
 	pfd[nq + 2] = (struct pollfd){ .fd = -1, .events = POLLOUT };
 
 	while (!__atomic_load_n(&vd->stop, __ATOMIC_ACQUIRE)) {
+		bool mine = !__atomic_load_n(&vd->offloaded, __ATOMIC_ACQUIRE);
+
+		/* Queues the kernel serves are its own to watch. */
+		for (i = 0; i < nq; i++)
+			pfd[i].fd = mine ? vd->queue_fd[i] : -1;
 		/* Input waits while the driver is not there to take it. */
 		pfd[nq + 1].fd = -1;
-		if (vd->m->input && vd_active(vd) && !vd->input_paused)
+		if (mine && vd->m->input && vd_active(vd) && !vd->input_paused)
 			pfd[nq + 1].fd = vd->m->input_fd;
 		pfd[nq + 2].fd = -1;
-		if (vd->m->output_blocked && vd_active(vd) &&
+		if (mine && vd->m->output_blocked && vd_active(vd) &&
 		    vd->m->output_blocked(vd->priv))
 			pfd[nq + 2].fd = vd->m->input_fd;
 		if (poll(pfd, nq + 3, -1) < 0) {
@@ -252,9 +279,10 @@ static void *vdev_thread(void *arg)
 			pr_err("%s: poll: %s", vd->m->name, strerror(errno));
 			break;
 		}
+		offload_end(vd);
 		pending = 0;
 		for (i = 0; i < nq; i++) {
-			if (pfd[i].revents) {
+			if (pfd[i].fd >= 0 && pfd[i].revents) {
 				drain(pfd[i].fd);
 				pending |= 1u << i;
 			}
@@ -497,6 +525,28 @@ struct virtq_chain *vdev__chain(struct vdev *vd)
 void vdev__kick(struct vdev *vd)
 {
 	poke(vd->kick_fd);
+}
+
+int vdev__queue_fd(struct vdev *vd, unsigned int q)
+{
+	return vd->queue_fd[q];
+}
+
+int vdev__irq_fd(struct vdev *vd)
+{
+	return vd->irq_fd;
+}
+
+const struct guest_mem *vdev__mem(struct vdev *vd)
+{
+	return &vd->kvm->mem;
+}
+
+void vdev__offload(struct vdev *vd)
+{
+	pthread_mutex_lock(&vd->lock);
+	__atomic_store_n(&vd->offloaded, true, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&vd->lock);
 }
 
 void vdev__count_requests(struct vdev *vd, unsigned int n)

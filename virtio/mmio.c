@@ -68,6 +68,11 @@ struct virtq *virtio_mmio__queue(struct virtio_mmio *t, unsigned int q)
 	return &t->vqs[q];
 }
 
+void virtio_mmio__set_int_always(struct virtio_mmio *t, uint32_t bits)
+{
+	ASTORE(&t->int_always, bits);
+}
+
 void virtio_mmio__interrupt(struct virtio_mmio *t, uint32_t bits)
 {
 	uint32_t old =
@@ -157,6 +162,7 @@ static void reset(struct virtio_mmio *t)
 	ASTORE(&t->features, 0);
 	t->queue_sel = 0;
 	ASTORE(&t->int_status, 0);
+	ASTORE(&t->int_always, 0);
 	ASTORE(&t->needs_reset, 0);
 	ASTORE(&t->status, 0);
 }
@@ -186,7 +192,7 @@ static uint32_t read_reg(struct virtio_mmio *t, uint64_t off, int *ret)
 	case VIRTIO_MMIO_QUEUE_READY:
 		return vq ? vq->live : 0;
 	case VIRTIO_MMIO_INTERRUPT_STATUS:
-		return ALOAD(&t->int_status);
+		return ALOAD(&t->int_status) | ALOAD(&t->int_always);
 	case VIRTIO_MMIO_STATUS:
 		status = ALOAD(&t->status);
 		if (ALOAD(&t->needs_reset))

@@ -78,6 +78,12 @@ struct vdev_model {
 	 * and serves every queue when it is.
 	 */
 	bool (*output_blocked)(void *priv);
+	/*
+	 * Optional: the queues were handed to the kernel (vdev__offload())
+	 * and the device is being reset: take them back. I/O thread; the
+	 * reset waits for it.
+	 */
+	void (*offload_stop)(void *priv, struct vdev *vd);
 	/* lkvm exits; the I/O thread has stopped. */
 	void (*exit)(void *priv);
 	/* Optional: a few words for the exit summary. */
@@ -91,6 +97,17 @@ struct virtio_mmio *vdev__transport(struct vdev *vd);
 struct virtq_chain *vdev__chain(struct vdev *vd);
 /* Wake the I/O thread to serve every queue (from any thread). */
 void vdev__kick(struct vdev *vd);
+/*
+ * For a data path in the kernel (vhost): the queue's ioeventfd, the
+ * device's irqfd eventfd (-1 without irqfd), guest RAM. vdev__offload()
+ * (I/O thread, from serve() or input()) says the kernel now serves the
+ * queues: the I/O thread stops watching their eventfds and input_fd until
+ * the device is reset, when model->offload_stop() runs on it.
+ */
+int vdev__queue_fd(struct vdev *vd, unsigned int q);
+int vdev__irq_fd(struct vdev *vd);
+const struct guest_mem *vdev__mem(struct vdev *vd);
+void vdev__offload(struct vdev *vd);
 /* Count requests done, for the exit summary. */
 void vdev__count_requests(struct vdev *vd, unsigned int n);
 /* Stop every device's I/O thread, then run each model's exit(). */

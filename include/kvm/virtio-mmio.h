@@ -100,6 +100,7 @@ struct virtio_mmio {
 	uint32_t status; /* without NEEDS_RESET */
 	uint32_t needs_reset;
 	uint32_t int_status;
+	uint32_t int_always; /* reported set whatever was acknowledged */
 	uint32_t config_gen;
 	uint64_t features; /* negotiated, once FEATURES_OK is kept */
 
@@ -129,6 +130,14 @@ struct virtq *virtio_mmio__queue(struct virtio_mmio *t, unsigned int q);
 void virtio_mmio__interrupt(struct virtio_mmio *t, uint32_t bits);
 /* After pushes: a used-buffer interrupt if the driver wants one. */
 void virtio_mmio__signal(struct virtio_mmio *t, struct virtq *vq);
+/*
+ * InterruptStatus reads report these bits set until the next reset, even
+ * acknowledged: for a data path outside lkvm (vhost) that signals the
+ * driver through the interrupt directly, without setting the bit. A
+ * spurious look at the rings costs the driver nothing; an interrupt it
+ * ignores for a status of 0 would lose the used buffers.
+ */
+void virtio_mmio__set_int_always(struct virtio_mmio *t, uint32_t bits);
 /* Set DEVICE_NEEDS_RESET; a config interrupt once DRIVER_OK is set. */
 void virtio_mmio__needs_reset(struct virtio_mmio *t);
 

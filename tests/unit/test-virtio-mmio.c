@@ -515,6 +515,28 @@ static void interrupt_status_and_ack(struct test_ctx *t)
 	env_free(e);
 }
 
+/* A data path outside lkvm: the used-ring bit reads set until reset. */
+static void interrupt_status_always(struct test_ctx *t)
+{
+	struct env *e = env_new(t, 1);
+
+	if (!e)
+		return;
+	virtio_mmio__set_int_always(e->t, VIRTIO_MMIO_INT_VRING);
+	CHECK_EQ(t, e->f.irqs, 0);
+	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 1);
+	CHECK_EQ(t, vd_wr(e->t, VIRTIO_MMIO_INTERRUPT_ACK, 1), 0);
+	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 1);
+	/* Other causes come and go as before. */
+	virtio_mmio__interrupt(e->t, VIRTIO_MMIO_INT_CONFIG);
+	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 3);
+	CHECK_EQ(t, vd_wr(e->t, VIRTIO_MMIO_INTERRUPT_ACK, 3), 0);
+	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 1);
+	CHECK_EQ(t, vd_wr(e->t, VIRTIO_MMIO_STATUS, 0), 0);
+	CHECK_EQ(t, vd_rd(e->t, VIRTIO_MMIO_INTERRUPT_STATUS), 0);
+	env_free(e);
+}
+
 static void needs_reset_and_recovery(struct test_ctx *t)
 {
 	struct env *e = env_new(t, 1);
@@ -718,5 +740,6 @@ TEST_SUITE(virtio_mmio, TEST(identity), TEST(bad_offsets_and_widths),
 	   TEST(writes_in_wrong_state), TEST(queue_registers),
 	   TEST(ring_placement), TEST(reset_mid_request),
 	   TEST(config_generation), TEST(interrupt_status_and_ack),
-	   TEST(needs_reset_and_recovery), TEST(process_loop),
-	   TEST(init_refuses_bad_ops), TEST(concurrent_guest_and_worker));
+	   TEST(interrupt_status_always), TEST(needs_reset_and_recovery),
+	   TEST(process_loop), TEST(init_refuses_bad_ops),
+	   TEST(concurrent_guest_and_worker));

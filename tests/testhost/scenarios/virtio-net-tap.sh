@@ -106,6 +106,34 @@ ping_guest() {
 	fi
 }
 
+# ---- bad values: one line, exit 1, no guest (section 6, and in 5) ------------
+# bad NAME WANT ARGS...: lkvm exits 1 with one stderr line containing WANT.
+# bad_nobody: the same as uid 65534 (lkvm_nobody, section 4).
+check_bad() {
+	_b=$1 _rc=$2 _w=$3
+	_lines=$(wc -l <"$W/$_b.err")
+	if [ "$_rc" = 1 ] && [ "$_lines" = 1 ] && grep -q "$_w" "$W/$_b.err" &&
+		! grep -q LKVM-GUEST-INIT "$W/$_b.out"; then
+		pass "virtio-net-tap/bad-$_b"
+	else
+		fail "virtio-net-tap/bad-$_b" "exit $_rc, stderr: $(tr '\n' '|' <"$W/$_b.err")"
+	fi
+}
+bad() {
+	_b=$1 _w=$2
+	shift 2
+	# shellcheck disable=SC2046 # guest_args is a word list
+	run_lkvm_split "$W/$_b.out" "$W/$_b.err" 120 run -c 2 -m 512 $(guest_args) "$@"
+	check_bad "$_b" $? "$_w"
+}
+bad_nobody() {
+	_b=$1 _w=$2
+	shift 2
+	# shellcheck disable=SC2046 # guest_args is a word list
+	lkvm_nobody "$W/$_b.out" "$W/$_b.err" run -c 2 -m 512 $(guest_args) "$@"
+	check_bad "$_b" $? "$_w"
+}
+
 # ---- the test host's services --------------------------------------------------
 mkdir -p "$W/www"
 dd if=/dev/urandom of="$W/www/big.bin" bs=1M count="$MB" 2>/dev/null
@@ -150,7 +178,16 @@ bulk() {
 		fail "virtio-net-tap/$bk_n-guest-pings-host" "$(grep LKVM-GUEST-CMD-EXIT "$OUT")"
 	fi
 	datapath "virtio-net-tap/$bk_n-info" "$OUT" "$bk_tap" "$bk_path"
+	# lkvm's own frame counters: none with vhost-net, some without.
+	sum=$(grep 'virtio-net rx' "$OUT")
+	case $bk_path:$sum in
+	"vhost-net:lkvm: virtio-net rx 0 tx 0 "* | lkvm:*" rx "[1-9]*" tx "[1-9]*)
+		pass "virtio-net-tap/$bk_n-counters"
+		;;
+	*) fail "virtio-net-tap/$bk_n-counters" "data path $bk_path, but '$sum'" ;;
+	esac
 	offloads "virtio-net-tap/$bk_n-offloads"
+	info "virtio-net-tap-$bk_n-features" "$(val GUEST-FEATURES)"
 	ok "virtio-net-tap/$bk_n" || return
 	got=$(val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then
@@ -237,11 +274,14 @@ elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name tapflood \
 	-n "mode=tap,tapif=ltap0,host_ip=$HOST/24" \
 	-p "$QUIET lkvm_cmd=\"$GUP; ip link set eth0 down; echo GUEST-DOWN; sleep 600\""; then
 	ip link set ltap0 arp off
+	# A second lkvm on the tap this one holds.
+	bad in-use "tap ltap0 is in use by another program" \
+		-n mode=tap,tapif=ltap0
 	sleep 2
 	fp1=$(lkvm_footprint "$LKVM_PID" 512)
 	"$FLOOD" "$GUEST" 5000 "${NET_FLOOD_SECONDS:-20}" 1400 >"$W/flood.txt" 2>&1
 	fp2=$(lkvm_footprint "$LKVM_PID" 512)
-	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2; the tap: $(ip -s link show ltap0 | tr -s '\n ' ' ')"
+	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2; the tap's counters: $(grep ltap0: /proc/net/dev | tr -s ' ')"
 	t0=$(uptime_ms)
 	timeout 60 "$LKVM" stop tapflood >"$W/stop.txt" 2>&1
 	src=$?
@@ -278,33 +318,7 @@ else
 	show_tail "$W/flood.out" 20
 fi
 
-# ---- 6. bad values: one line, exit 1, no guest -----------------------------------
-# bad NAME WANT ARGS...: lkvm exits 1 with one stderr line containing WANT.
-# BAD_AS=nobody runs it as uid 65534.
-check_bad() {
-	_b=$1 _rc=$2 _w=$3
-	_lines=$(wc -l <"$W/$_b.err")
-	if [ "$_rc" = 1 ] && [ "$_lines" = 1 ] && grep -q "$_w" "$W/$_b.err" &&
-		! grep -q LKVM-GUEST-INIT "$W/$_b.out"; then
-		pass "virtio-net-tap/bad-$_b"
-	else
-		fail "virtio-net-tap/bad-$_b" "exit $_rc, stderr: $(tr '\n' '|' <"$W/$_b.err")"
-	fi
-}
-bad() {
-	_b=$1 _w=$2
-	shift 2
-	# shellcheck disable=SC2046 # guest_args is a word list
-	run_lkvm_split "$W/$_b.out" "$W/$_b.err" 120 run -c 2 -m 512 $(guest_args) "$@"
-	check_bad "$_b" $? "$_w"
-}
-bad_nobody() {
-	_b=$1 _w=$2
-	shift 2
-	# shellcheck disable=SC2046 # guest_args is a word list
-	lkvm_nobody "$W/$_b.out" "$W/$_b.err" run -c 2 -m 512 $(guest_args) "$@"
-	check_bad "$_b" $? "$_w"
-}
+# ---- 6. bad values ----------------------------------------------------------------
 bad not-a-tap "tapif=lo is not a tap interface" -n mode=tap,tapif=lo
 bad long-name "tapif must be an interface name of 1 to 15 characters" \
 	-n mode=tap,tapif=0123456789abcdef
@@ -316,6 +330,8 @@ if [ -x "$MKTAP" ] && "$MKTAP" rtap0 0; then
 	bad_nobody others-tap "tap rtap0 belongs to another user" \
 		-n mode=tap,tapif=rtap0
 	"$MKTAP" -d rtap0
+else
+	fail virtio-net-tap/bad-others-tap "cannot make the persistent tap rtap0"
 fi
 [ -n "$kvm_mode" ] && chmod "$kvm_mode" /dev/kvm
 

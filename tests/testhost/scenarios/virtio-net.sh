@@ -109,10 +109,13 @@ fi
 # 1, 7 and 11 of the features the guest's driver took; tap offers them,
 # virtio-net-tap.sh).
 f=$(val GUEST-FEATURES)
-case $f in
-0000000?000?0000*) pass virtio-net/no-offloads ;;
-*) fail virtio-net/no-offloads "the guest's features: '$f'" ;;
-esac
+if [ ${#f} -ge 12 ] &&
+	[ "$(printf '%s' "$f" | cut -c1,2,8,12)" = 0000 ]; then
+	pass virtio-net/no-offloads
+else
+	fail virtio-net/no-offloads "the guest's features: '$f'"
+fi
+info virtio-net-features "$f"
 grep -q 'virtio-net at 0x3002800, SPI 36 (INTID 68), slot 20; notify by ioeventfd, interrupts by irqfd' "$OUT" &&
 	pass virtio-net/slot ||
 	fail virtio-net/slot "$(grep 'virtio-net at' "$OUT")"
