@@ -144,6 +144,21 @@ static int parse_addr(const char *addr, const char *port,
 	return 0;
 }
 
+/* Argument I as a whole number 0..MAX, DEF when absent, -1 when bad. */
+static long arg_num(int argc, char **argv, int i, long def, long max)
+{
+	char *end;
+	long v;
+
+	if (argc <= i)
+		return def;
+	errno = 0;
+	v = strtol(argv[i], &end, 10);
+	if (errno || end == argv[i] || *end || v < 0 || v > max)
+		return -1;
+	return v;
+}
+
 static uint64_t get_count(const struct request *r)
 {
 	return (uint64_t)ntohl(r->count_hi) << 32 | ntohl(r->count_lo);
@@ -243,14 +258,19 @@ out:
 static int server(int argc, char **argv)
 {
 	struct sockaddr_in sa;
-	long conns = argc > 4 ? atol(argv[4]) : 0;
-	int idle = argc > 5 ? atoi(argv[5]) : 120;
+	long conns = arg_num(argc, argv, 4, 0, 1000000);
+	long idle = arg_num(argc, argv, 5, 120, 86400);
 	struct pollfd pfd = { .events = POLLIN };
 	int one = 1, fd, c;
 	long served = 0;
 
-	if (parse_addr(argv[2], argv[3], &sa) || conns < 0 || idle <= 0)
+	if (parse_addr(argv[2], argv[3], &sa))
 		return 2;
+	if (conns < 0 || idle <= 0) {
+		fprintf(stderr,
+			"netbench: CONNS 0..1000000, IDLE_S 1..86400\n");
+		return 2;
+	}
 	pfd.fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (pfd.fd < 0 ||
 	    setsockopt(pfd.fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -260,11 +280,11 @@ static int server(int argc, char **argv)
 	printf("NETBENCH-LISTENING %s %s\n", argv[2], argv[3]);
 	fflush(stdout);
 	while (!conns || served < conns) {
-		c = poll(&pfd, 1, idle * 1000);
+		c = poll(&pfd, 1, (int)idle * 1000);
 		if (c < 0 && errno == EINTR)
 			continue;
 		if (c <= 0) {
-			fprintf(stderr, "netbench: server: idle for %d s\n",
+			fprintf(stderr, "netbench: server: idle for %ld s\n",
 				idle);
 			break;
 		}
@@ -422,10 +442,10 @@ static int client_ping(const char *test, uint32_t size, uint32_t rounds)
 static int client(int argc, char **argv)
 {
 	const char *test = argv[4];
-	unsigned long mib = argc > 5 ? strtoul(argv[5], NULL, 10) : 64;
-	double secs = argc > 6 ? strtod(argv[6], NULL) : 5;
-	unsigned long rounds = argc > 7 ? strtoul(argv[7], NULL, 10) : 2000;
-	uint64_t bytes = (uint64_t)mib << 20;
+	long mib = arg_num(argc, argv, 5, 64, 1L << 20);
+	long rounds = arg_num(argc, argv, 7, 2000, MAX_ROUNDS);
+	double secs = 5;
+	char *end = NULL;
 	uint32_t ms;
 	int all = !strcmp(test, "all"), err = 0;
 
@@ -436,18 +456,20 @@ static int client(int argc, char **argv)
 		fprintf(stderr, "netbench: unknown test '%s'\n", test);
 		return 2;
 	}
-	if (!mib || mib > (1ul << 20) || !(secs > 0 && secs <= MAX_MS / 1000) ||
-	    !rounds || rounds > MAX_ROUNDS) {
+	if (argc > 6)
+		secs = strtod(argv[6], &end);
+	if (mib <= 0 || rounds <= 0 || (end && (end == argv[6] || *end)) ||
+	    !(secs > 0 && secs <= MAX_MS / 1000)) {
 		fprintf(stderr,
-			"netbench: MIB 1..%lu, SECONDS up to %u, ROUNDS 1..%u\n",
-			1ul << 20, MAX_MS / 1000, MAX_ROUNDS);
+			"netbench: MIB 1..%ld, SECONDS above 0 up to %u, ROUNDS 1..%u\n",
+			1L << 20, MAX_MS / 1000, MAX_ROUNDS);
 		return 2;
 	}
 	ms = (uint32_t)(secs * 1000);
 	if (!err && (all || !strcmp(test, "send")))
-		err = client_send(bytes, ms);
+		err = client_send((uint64_t)mib << 20, ms);
 	if (!err && (all || !strcmp(test, "recv")))
-		err = client_recv(bytes, ms);
+		err = client_recv((uint64_t)mib << 20, ms);
 	if (!err && (all || !strcmp(test, "rr1")))
 		err = client_ping("rr1", 1, (uint32_t)rounds);
 	if (!err && (all || !strcmp(test, "rr64")))
