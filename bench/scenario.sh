@@ -9,8 +9,9 @@
 #
 # Needs (via --file): /bench/bench.img (the benchmark guest),
 # /bench/null.img (the null guest), /bench/params.sh (the parameters
-# below) and /bench/tools.img (ext4 with diskbench, bench/disk/); under
-# TESTHOST_ROOT natively.
+# below), /bench/tools.img (ext4 with diskbench, bench/disk/, and
+# netbench, bench/net/) and /bench/netbench; under TESTHOST_ROOT natively.
+# ONLY=net in params.sh runs the network section alone.
 # shellcheck source=../tests/testhost/scenario-lib.sh
 . "${SCENARIO_LIB:-$(dirname "$0")/../tests/testhost/scenario-lib.sh}"
 
@@ -34,6 +35,14 @@ FP_SETTLE=2
 DISK_MIB=128
 DISK_SECS=4
 DISK_MEM=256
+NET_MIB=64
+NET_SECS=5
+NET_ROUNDS=1000
+NET_CPUS=2
+NET_MEM=256
+NET_TIMEOUT=600
+NET_PORT=5201
+ONLY=
 # shellcheck disable=SC1091
 [ -f "$BDIR/params.sh" ] && . "$BDIR/params.sh"
 
@@ -45,7 +54,150 @@ first_kvm_run() {
 	sed -n 's/.*lkvm: first KVM_RUN \([0-9.]*\) ms after lkvm started.*/\1/p' "$1" | head -n 1
 }
 
-info bench "name=env mode=$TESTHOST_MODE kernel=$(uname -r) host_cpus=$(grep -c ^processor /proc/cpuinfo) lkvm=$("$LKVM" version 2>&1 | head -n 1 | tr ' ' '_') disk_cpus=$MICRO_CPUS disk_mib=$DISK_MIB disk_secs=$DISK_SECS"
+info bench "name=env mode=$TESTHOST_MODE kernel=$(uname -r) host_cpus=$(grep -c ^processor /proc/cpuinfo) lkvm=$("$LKVM" version 2>&1 | head -n 1 | tr ' ' '_') disk_cpus=$MICRO_CPUS disk_mib=$DISK_MIB disk_secs=$DISK_SECS net_cpus=$NET_CPUS net_mib=$NET_MIB net_secs=$NET_SECS net_rounds=$NET_ROUNDS"
+
+# ---- 7. network: netbench over virtio-net, and over loopback ---------------
+# Runs last (net_section at the end); defined here so ONLY=net can run it
+# alone. netbench (bench/net/netbench.c) runs in the guest as the client
+# against a netbench server in this host, once per -n mode, and with both
+# ends here on 127.0.0.1: the limit. Its "send" is guest to host, "recv"
+# host to guest. A mode lkvm refuses is reported as not run, with lkvm's
+# message.
+NB=${TESTHOST_ROOT:-}/bench/netbench
+NBARGS="all $NET_MIB $NET_SECS $NET_ROUNDS"
+TAP_HOST=192.168.33.1
+TAP_GUEST=192.168.33.2
+
+# net_lines ROW FILE: the client's results; a FAIL if it did not finish.
+net_lines() {
+	tr -d '\r' <"$2" >"$2.txt"
+	sed -n "s/^NETBENCH test=\([a-z0-9]*\) \(.*\)/INFO bench name=net row=$1 test=\1 \2/p" "$2.txt"
+	grep -q '^NETBENCH-DONE' "$2.txt" && return 0
+	_e=$(sed -n 's/^NETBENCH-ERROR //p' "$2.txt" | head -n 1)
+	fail "bench/net-$1" "${_e:-netbench did not finish}"
+	show_tail "$2.txt"
+	return 1
+}
+
+# net_server OUT ADDR: a netbench server here (NB_PID) for up to four
+# connections; waits until it listens.
+net_server() {
+	"$NB" server "$2" "$NET_PORT" 4 "$NET_TIMEOUT" >"$1" 2>&1 &
+	NB_PID=$!
+	_i=0
+	while ! grep -q '^NETBENCH-LISTENING' "$1" && [ $_i -lt 100 ] &&
+		kill -0 "$NB_PID" 2>/dev/null; do
+		nap
+		_i=$((_i + 1))
+	done
+}
+
+# lkvm for the user row: passt's pivot_root needs a / that is not the
+# initramfs root of the test host (as tests/testhost/scenarios/virtio-net.sh
+# does it, with /bench bound in too).
+net_wrappers() {
+	cat >"$W/lkvm-ns" <<EOW
+#!/bin/sh
+exec unshare -m sh -c '
+mount --make-rprivate / 2>/dev/null
+mkdir -p /nsroot && mount -t tmpfs nsroot /nsroot || exit 1
+for d in bin sbin usr lib guest testhost bench tmp dev proc sys etc root; do
+	[ -e /\$d ] || continue
+	mkdir -p /nsroot/\$d && mount --rbind /\$d /nsroot/\$d || exit 1
+done
+cd /nsroot && mount --move . / && exec chroot . "\$0" "\$@"
+' "$LKVM" "\$@"
+EOW
+	# lkvm for the tap rows: in a network namespace of its own, with the
+	# netbench server in it (its pid in nbs-netns.pid), so the tap and its
+	# address go away with lkvm.
+	cat >"$W/lkvm-netns" <<EOW
+#!/bin/sh
+exec unshare -n sh -c '
+ip link set lo up
+"$NB" server 0.0.0.0 $NET_PORT 4 $NET_TIMEOUT >"$W/nbs-netns.out" 2>&1 &
+echo \$! >"$W/nbs-netns.pid"
+exec "\$0" "\$@"
+' "$LKVM" "\$@"
+EOW
+	chmod 755 "$W/lkvm-ns" "$W/lkvm-netns"
+}
+
+# net_guest ROW WRAPPER SPEC SETUP ADDR: netbench in a guest with -n SPEC
+# against ADDR, after the guest command SETUP.
+net_guest() {
+	_row=$1 _spec=$3 _out=$W/net-$1.out _err=$W/net-$1.err
+	_cmd="mkdir -p /mnt; mount -o ro /dev/vda /mnt && $4 && /mnt/netbench client $5 $NET_PORT $NBARGS"
+	progress "net: -n $_spec, netbench in the guest against this host"
+	_lk=$LKVM
+	[ -n "$2" ] && LKVM=$2
+	# shellcheck disable=SC2046 # guest_args is a word list
+	run_lkvm_split "$_out" "$_err" "$NET_TIMEOUT" run -c "$NET_CPUS" \
+		-m "$NET_MEM" $(guest_args) -d "$TOOLS,ro" -n "$_spec" \
+		--loglevel info -p "loglevel=1 lkvm_cmd=\"$_cmd\""
+	_rc=$?
+	LKVM=$_lk
+	if [ "$_rc" != 0 ] && [ "$_rc" != 124 ] &&
+		! grep -q LKVM-GUEST-INIT "$_out"; then
+		_m=$(sed '/^[[:space:]]*$/d' "$_err" | tail -n 1)
+		info bench-net-notrun "row=$_row ${_m:-lkvm exited $_rc}"
+		return 0
+	fi
+	# Which data path lkvm took (vhost=1 falls back to its own).
+	_p=$(sed -n 's/^lkvm: network 0: mode=tap .*, data path \([a-z-]*\).*/\1/p' "$_err" | head -n 1)
+	[ -n "$_p" ] && info bench "name=net-path row=$_row path=$_p"
+	net_lines "$_row" "$_out" || show_tail "$_err" 5
+}
+
+# net_loopback ROW: both ends here on 127.0.0.1.
+net_loopback() {
+	progress "net: netbench on this host's loopback (the limit)"
+	ip link set lo up 2>/dev/null
+	net_server "$W/nbs-$1.out" 127.0.0.1
+	# Eight times the bytes, so the stream lasts about as long as the
+	# guests' (the time limit is the same).
+	timeout "$NET_TIMEOUT" "$NB" client 127.0.0.1 "$NET_PORT" all \
+		$((NET_MIB * 8)) "$NET_SECS" "$NET_ROUNDS" >"$W/net-$1.out" 2>&1
+	kill "$NB_PID" 2>/dev/null
+	wait "$NB_PID" 2>/dev/null
+	net_lines "$1" "$W/net-$1.out"
+}
+
+net_section() {
+	if [ ! -x "$NB" ] || [ ! -f "$TOOLS" ]; then
+		fail bench/net "no $NB or $TOOLS"
+		return
+	fi
+	# The loopback before and after the guests: on a machine shared with
+	# other work the two can differ a lot; the report takes the better.
+	net_loopback loopback
+
+	net_wrappers
+	ns=
+	[ "$TESTHOST_MODE" = testhost ] && ns=$W/lkvm-ns
+	net_server "$W/nbs-user.out" 127.0.0.1
+	net_guest user "$ns" mode=user \
+		"timeout 60 udhcpc -i eth0 -n -q -t 10 -T 3 >/dev/null" 10.0.2.2
+	kill "$NB_PID" 2>/dev/null
+	wait "$NB_PID" 2>/dev/null
+
+	for row in tap tap+vhost; do
+		spec=mode=tap,tapif=nbtap0,host_ip=$TAP_HOST/24
+		[ $row = tap+vhost ] && spec=$spec,vhost=1
+		rm -f "$W/nbs-netns.pid"
+		net_guest "$row" "$W/lkvm-netns" "$spec" \
+			"ip addr add $TAP_GUEST/24 dev eth0 && ip link set eth0 up" \
+			"$TAP_HOST"
+		[ -s "$W/nbs-netns.pid" ] && kill "$(cat "$W/nbs-netns.pid")" 2>/dev/null
+	done
+	net_loopback loopback-after
+}
+TOOLS=$BDIR/tools.img
+if [ "$ONLY" = net ]; then
+	net_section
+	progress "done"
+	exit 0
+fi
 
 # ---- 1 + 2. round trips and CPU power, inside the benchmark guest ---------
 micro() { # PSCI-MODE
@@ -236,4 +388,5 @@ else
 	disk_lines host "$W/disk-host.out"
 fi
 rm -f "$dimg"
+net_section
 progress "done"
