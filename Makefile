@@ -221,7 +221,7 @@ unit-tsan: $(BUILD)/tsan/unit-tests
 # --- fuzzing (clang's libFuzzer, ASan, UBSan) ----------------------------
 # One target per parser (the virtio ones and the control protocol), linked
 # with the same sources as lkvm.
-FUZZ_TARGETS := virtqueue mmio blk net net-stream ctl
+FUZZ_TARGETS := virtqueue mmio blk net net-stream console ctl
 FUZZ_LINK := $(VIRTIO_SRCS) mmio.c util/time.c control/proto.c $(UNIT_HELPERS)
 FUZZ_CFLAGS := $(BASE_CFLAGS) -Itests/unit -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

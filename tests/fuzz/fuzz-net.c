@@ -16,9 +16,8 @@
  * a delivered header is the backend's (DATA_VALID cleared without
  * GUEST_CSUM); the guest's transmit header goes out as it is.
  */
-#include "fuzz.h"
+#include "fuzz-queue.h"
 
-#include "vdriver.h"
 #include "kvm/virtio-net.h"
 
 #include <errno.h>
@@ -26,43 +25,17 @@
 #include <linux/virtio_mmio.h>
 #include <linux/virtio_ring.h>
 
-#define QSIZE 64
-/* Chains start at every MAX_BUFS-th descriptor: 16 slots per queue. */
-#define SLOTS (QSIZE / MAX_BUFS)
-#define RX_DESC FAKE_A_GPA
-#define RX_AVAIL (FAKE_A_GPA + 0x1000)
-#define RX_USED (FAKE_A_GPA + 0x1800)
-#define TX_DESC (FAKE_A_GPA + 0x2000)
-#define TX_AVAIL (FAKE_A_GPA + 0x3000)
-#define TX_USED (FAKE_A_GPA + 0x3800)
-#define TABLE (FAKE_A_GPA + 0x4000) /* indirect tables, SLOTS per queue */
-#define BUF_A (FAKE_A_GPA + 0x6000)
-#define MAX_BUFS 4
+#define QSIZE FQ_SIZE
 #define BIT64(n) (1ULL << (n))
-
-struct buf {
-	uint64_t gpa;
-	uint32_t len;
-	bool w;
-};
-
-/* Per descriptor head: the buffers of the chain posted there. */
-struct posted {
-	struct buf b[MAX_BUFS];
-	unsigned int n;
-};
 
 static struct state {
 	struct virtio_mmio t;
 	struct virtio_mmio_dev_ops ops;
 	struct virtio_net net;
-	struct vdrv rx, tx;
+	struct fq_room room;
+	struct fq rx, tx;
 	struct virtq_chain c;
-	struct posted rxp[QSIZE];
-	uint64_t a_at, b_at;
-	unsigned int rx_posts, tx_posts;
 	uint64_t neg; /* the features the driver took */
-	bool unsure; /* buffers or chains may overlap: no content checks */
 	/* The backend. */
 	uint8_t frame[VIRTIO_NET_MAX_FRAME + 64];
 	size_t frame_len;
@@ -126,11 +99,6 @@ static const struct virtio_net_backend_ops be_ops = {
 	.send = be_send,
 };
 
-static void noirq(void *opaque)
-{
-	(void)opaque;
-}
-
 static void cfg_read(void *dev, uint32_t off, uint8_t *data, uint32_t len)
 {
 	virtio_net__config_read(dev, off, data, len);
@@ -140,103 +108,6 @@ static int drv_ok(void *dev, uint64_t features)
 {
 	virtio_net__set_features(dev, features);
 	return 0;
-}
-
-/* Room for a buffer of len bytes in region A or B; wraps when full. */
-static uint64_t alloc(bool in_b, uint32_t len)
-{
-	uint64_t *at = in_b ? &S.b_at : &S.a_at;
-	uint64_t start = in_b ? FAKE_B_GPA : BUF_A;
-	uint64_t end = in_b ? FAKE_END : FAKE_HOLE_GPA;
-	uint64_t gpa;
-
-	if (len > end - *at) {
-		*at = start;
-		S.unsure = true;
-	}
-	gpa = *at;
-	*at += len;
-	return gpa;
-}
-
-/* A chain of 1 to MAX_BUFS buffers from the input at desc head. */
-static uint16_t post(struct fake_mem *fm, struct vdrv *d, struct input *in,
-		     struct posted *p, unsigned int *posts, uint8_t op,
-		     uint64_t table)
-{
-	bool rx = d == &S.rx;
-	unsigned int n = 1 + (op >> 2) % MAX_BUFS, i, slot = *posts % SLOTS;
-	bool indirect = op & 0x80;
-	uint16_t head = slot * MAX_BUFS;
-	uint64_t tab = indirect ? table + 16ULL * MAX_BUFS * slot : d->desc;
-
-	/* A slot used again may still hold a chain the device has not
-	 * used; and an indirect chain's head may overlay a direct one. */
-	if (++*posts > SLOTS || indirect)
-		S.unsure = true;
-	p = &p[head];
-
-	p->n = n;
-	for (i = 0; i < n; i++) {
-		uint8_t sel = IN8(in);
-		uint32_t len = sel & 0x40 ? IN16(in) % 0x6000 : IN8(in);
-		bool w = rx ? !(sel & 0x20) : (sel & 0x20);
-		uint16_t idx = indirect ? i : (head + i) % QSIZE;
-		uint16_t next = indirect ? i + 1 : (head + i + 1) % QSIZE;
-		uint64_t gpa;
-
-		if (!len)
-			len = 1;
-		if (len > FAKE_B_SIZE)
-			len = FAKE_B_SIZE;
-		gpa = alloc(sel & 1, len);
-		if (sel & 0x10) {
-			gpa = in_gpa(in); /* anywhere at all */
-			S.unsure = true;
-		}
-		p->b[i] = (struct buf){ gpa, len, w };
-		if (!rx && !(sel & 0x10)) {
-			/* Transmit contents from the input. */
-			size_t copy = len < in->n ? len : in->n;
-
-			memcpy(fake_mem__host(fm, gpa), in->p, copy);
-			in->p += copy;
-			in->n -= copy;
-		}
-		vd_desc_at(fm, tab, idx, gpa, len,
-			   (w ? VRING_DESC_F_WRITE : 0) |
-				   (i + 1 < n ? VRING_DESC_F_NEXT : 0),
-			   next);
-	}
-	if (indirect)
-		vd_desc_at(fm, d->desc, head, tab, 16 * n,
-			   VRING_DESC_F_INDIRECT, 0);
-	vd_publish(d, head);
-	return head;
-}
-
-/* Read len bytes at off of the writable buffers of the chain at head. */
-static void chain_read(struct fake_mem *fm, const struct posted *p, size_t off,
-		       uint8_t *dst, size_t len)
-{
-	unsigned int i;
-
-	for (i = 0; i < p->n && len; i++) {
-		size_t take;
-
-		if (off >= p->b[i].len) {
-			off -= p->b[i].len;
-			continue;
-		}
-		take = p->b[i].len - off;
-		if (take > len)
-			take = len;
-		memcpy(dst, (uint8_t *)fake_mem__host(fm, p->b[i].gpa) + off,
-		       take);
-		dst += take;
-		len -= take;
-		off = 0;
-	}
 }
 
 /* After a receive: check the frame's used entries, if it went in. */
@@ -249,26 +120,27 @@ static void check_rx(struct fake_mem *fm, uint64_t frames_before)
 	uint8_t h[VIRTIO_NET_HDR_LEN];
 
 	if (S.net.st.rx_frames == frames_before) {
-		FUZZ_ASSERT(!vd_get_used(&S.rx, &id, &len));
+		FUZZ_ASSERT(!vd_get_used(&S.rx.d, &id, &len));
 		return;
 	}
 	FUZZ_ASSERT(S.net.st.rx_frames == frames_before + 1);
 	want = hdr + S.frame_len;
-	while (vd_get_used(&S.rx, &id, &len)) {
-		const struct posted *p = &S.rxp[id % QSIZE];
+	while (vd_get_used(&S.rx.d, &id, &len)) {
+		const struct fq_chain *p = &S.rx.p[id % QSIZE];
 
 		FUZZ_ASSERT(id < QSIZE && len > 0);
-		if (!S.unsure && total + len <= sizeof(got))
-			chain_read(fm, p, 0, got + total, len);
+		if (!S.room.unsure && total + len <= sizeof(got))
+			fq_read(fm, p, 0, got + total, len);
 		if (!entries)
-			chain_read(fm, p, 0, h, sizeof(h));
+			fq_read(fm, p, 0, h, sizeof(h));
 		total += len;
 		entries++;
 	}
 	FUZZ_ASSERT(total == want);
 	/* Without MRG_RXBUF a frame takes one buffer. */
 	FUZZ_ASSERT(entries == 1 || (S.neg & BIT64(VIRTIO_NET_F_MRG_RXBUF)));
-	FUZZ_ASSERT((unsigned int)(h[10] | h[11] << 8) == entries || S.unsure);
+	FUZZ_ASSERT((unsigned int)(h[10] | h[11] << 8) == entries ||
+		    S.room.unsure);
 	if (S.net.p.vnet_hdr) {
 		uint8_t flags = S.frame[0], gso = S.frame[1];
 
@@ -281,11 +153,11 @@ static void check_rx(struct fake_mem *fm, uint64_t frames_before)
 			     (S.neg & BIT64(VIRTIO_NET_F_GUEST_TSO4))) ||
 			    (gso == VIRTIO_NET_HDR_GSO_TCPV6 &&
 			     (S.neg & BIT64(VIRTIO_NET_F_GUEST_TSO6))));
-		if (!S.unsure)
+		if (!S.room.unsure)
 			FUZZ_ASSERT(h[0] == flags && h[1] == gso &&
 				    !memcmp(h + 2, S.frame + 2, 8));
 	}
-	if (S.unsure)
+	if (S.room.unsure)
 		return;
 	/* From the backend: its header first, num_buffers ours. */
 	FUZZ_ASSERT(!memcmp(got + VIRTIO_NET_HDR_LEN,
@@ -329,8 +201,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int ret;
 
 	memset(&S, 0, sizeof(S));
-	S.a_at = BUF_A;
-	S.b_at = FAKE_B_GPA;
 	p.vnet_hdr = cfg & 4;
 	if (p.vnet_hdr) {
 		/* What the glue offers for a tap; the driver takes some. */
@@ -370,13 +240,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.config_read = cfg_read,
 		.driver_ok = drv_ok,
 	};
-	if (virtio_mmio__init(&S.t, &fm->mem, &S.ops, &S.net, noirq, NULL))
+	if (virtio_mmio__init(&S.t, &fm->mem, &S.ops, &S.net, fq_noirq, NULL))
 		abort();
-	S.rx = (struct vdrv){ .t = &S.t, .fm = fm };
-	S.tx = S.rx;
-	if (vd_negotiate(&S.t, features) != s ||
-	    vd_setup_queue(&S.rx, 0, QSIZE, RX_DESC, RX_AVAIL, RX_USED) ||
-	    vd_setup_queue(&S.tx, 1, QSIZE, TX_DESC, TX_AVAIL, TX_USED) ||
+	fq_room_init(&S.room, fm);
+	fq_init(&S.rx, &S.room, &S.t, 0, true);
+	fq_init(&S.tx, &S.room, &S.t, 1, false);
+	if (vd_negotiate(&S.t, features) != s || fq_setup(&S.rx) ||
+	    fq_setup(&S.tx) ||
 	    vd_wr(&S.t, VIRTIO_MMIO_STATUS, s | VIRTIO_CONFIG_S_DRIVER_OK))
 		abort();
 
@@ -386,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		switch (op & 3) {
 		case 0:
-			post(fm, &S.rx, &in, S.rxp, &S.rx_posts, op, TABLE);
+			fq_post(&S.rx, &in, (op >> 2) | (op & 0x80));
 			/* The driver notified. */
 			__attribute__((fallthrough));
 		case 1:
@@ -399,16 +269,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_rx(fm, before);
 			break;
 		case 2: {
-			static struct posted tps[QSIZE];
 			struct virtq *vq = virtio_mmio__queue(&S.t, 1);
 			unsigned int sent = S.sent;
-			bool idle = vq->last_avail == S.tx.avail_idx;
-			struct posted *tp;
+			bool idle = vq->last_avail == S.tx.d.avail_idx;
+			struct fq_chain *tp;
 
-			tp = &tps[post(fm, &S.tx, &in, tps, &S.tx_posts, op,
-				       TABLE + 0x1000)];
+			tp = &S.tx.p[fq_post(&S.tx, &in,
+					     (op >> 2) | (op & 0x80))];
 			/* The expected frame, when it was all ours. */
-			S.check_sent = idle && !S.unsure && !(op & 0x40) &&
+			S.check_sent = idle && !S.room.unsure && !(op & 0x40) &&
 				       !S.send_ret;
 			if (S.check_sent) {
 				size_t tot = 0, i;
@@ -422,9 +291,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						tot += tp->b[i].len;
 				}
 				if (S.check_sent && tot >= VIRTIO_NET_HDR_LEN) {
-					chain_read(fm, tp, VIRTIO_NET_HDR_LEN,
-						   S.expect,
-						   tot - VIRTIO_NET_HDR_LEN);
+					fq_read(fm, tp, VIRTIO_NET_HDR_LEN,
+						S.expect,
+						tot - VIRTIO_NET_HDR_LEN);
 					S.expect_len = tot - VIRTIO_NET_HDR_LEN;
 				}
 			}

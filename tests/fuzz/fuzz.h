@@ -31,6 +31,17 @@ static inline uint64_t in_get(struct input *in, unsigned int bytes)
 	return v;
 }
 
+/* Up to len bytes of the input into dst (fewer once it runs out). */
+static inline size_t in_copy(struct input *in, void *dst, size_t len)
+{
+	size_t n = len < in->n ? len : in->n;
+
+	memcpy(dst, in->p, n);
+	in->p += n;
+	in->n -= n;
+	return n;
+}
+
 #define IN8(in) ((uint8_t)in_get(in, 1))
 #define IN16(in) ((uint16_t)in_get(in, 2))
 #define IN32(in) ((uint32_t)in_get(in, 4))
