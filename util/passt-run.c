@@ -36,6 +36,26 @@ static int find_prog(const char *prog, char *out, size_t len)
 }
 
 /*
+ * passt drops a frame its socket has no room for (a short send: TCP then
+ * recovers by retransmission, slowly), and it sends as much as the
+ * guest's TCP window allows, which a Linux guest grows to megabytes; a
+ * guest slower than passt then loses frames at the socket's default
+ * 208 KiB. A larger send buffer on passt's end (SO_SNDBUFFORCE where lkvm
+ * may, else SO_SNDBUF up to net.core.wmem_max) lets the guest fall behind
+ * by that much without losses; it is kernel memory, used only while the
+ * guest is behind. The same for lkvm's end, for the other direction.
+ */
+#define PASST_SOCKET_BUF (4 << 20)
+
+static void grow_buffer(int fd)
+{
+	int size = PASST_SOCKET_BUF;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
+/*
  * The child, between fork() and exec(): only async-signal-safe calls.
  * Writes errno to report if exec fails.
  */
@@ -203,6 +223,8 @@ int passt__start(struct passt *p, const struct passt_params *pp, int grace_ms,
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -errno;
 	}
+	grow_buffer(sv[0]);
+	grow_buffer(sv[1]);
 	ret = passt__build_argv(&a, path, sv[1], pp->host_mac, pp->verbose,
 				pp->no_default_route, pp->extra, err, errlen);
 	if (ret)
