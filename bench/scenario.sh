@@ -96,18 +96,8 @@ net_server() {
 # initramfs root of the test host (as tests/testhost/scenarios/virtio-net.sh
 # does it, with /bench bound in too).
 net_wrappers() {
-	cat >"$W/lkvm-ns" <<EOW
-#!/bin/sh
-exec unshare -m sh -c '
-mount --make-rprivate / 2>/dev/null
-mkdir -p /nsroot && mount -t tmpfs nsroot /nsroot || exit 1
-for d in bin sbin usr lib guest testhost bench tmp dev proc sys etc root; do
-	[ -e /\$d ] || continue
-	mkdir -p /nsroot/\$d && mount --rbind /\$d /nsroot/\$d || exit 1
-done
-cd /nsroot && mount --move . / && exec chroot . "\$0" "\$@"
-' "$LKVM" "\$@"
-EOW
+	passt_ns_lkvm "$W/lkvm-ns" "$LKVM" \
+		bin sbin usr lib guest testhost bench tmp dev proc sys etc root
 	# lkvm for the tap rows: in a network namespace of its own, with the
 	# netbench server in it (its pid in nbs-netns.pid), so the tap and its
 	# address go away with lkvm.
@@ -120,7 +110,7 @@ echo \$! >"$W/nbs-netns.pid"
 exec "\$0" "\$@"
 ' "$LKVM" "\$@"
 EOW
-	chmod 755 "$W/lkvm-ns" "$W/lkvm-netns"
+	chmod 755 "$W/lkvm-netns"
 }
 
 # net_guest ROW WRAPPER SPEC SETUP ADDR: netbench in a guest with -n SPEC

@@ -283,6 +283,77 @@ run_lkvm_as_nobody() {
 # The default guest without lkvm_cmd runs a shell on its console; these
 # feed it commands through a FIFO and read the answers from lkvm's stdout.
 
+# passt_ns_lkvm FILE LKVM DIR...: write FILE, a wrapper that runs LKVM
+# (same pid, through execs) in a mount namespace whose / is a tmpfs with
+# the directories DIR... of the real / bound in. passt sandboxes itself
+# with pivot_root, which the initramfs root of the test host refuses
+# ("pivot_root: Invalid argument"); on a normal host / is a real mount.
+passt_ns_lkvm() {
+	_pn_file=$1 _pn_lkvm=$2
+	shift 2
+	cat >"$_pn_file" <<EOF
+#!/bin/sh
+exec unshare -m sh -c '
+mount --make-rprivate / 2>/dev/null
+mkdir -p /nsroot && mount -t tmpfs nsroot /nsroot || exit 1
+for d in $*; do
+	[ -e /\$d ] || continue
+	mkdir -p /nsroot/\$d && mount --rbind /\$d /nsroot/\$d || exit 1
+done
+cd /nsroot && mount --move . / && exec chroot . "\$0" "\$@"
+' "$_pn_lkvm" "\$@"
+EOF
+	chmod 755 "$_pn_file"
+}
+
+# net_flood_check NAME VM STOPPER ADDR [MORE]: the guest of $LKVM_PID (lkvm
+# run --name VM, its output in $W/flood.out) no longer reads its receive
+# queue. $FLOOD sends to ADDR's UDP port 5000 for $NET_FLOOD_SECONDS (20)
+# s; the INFO line also shows what the command MORE prints then; then
+# "STOPPER stop VM". Checks NAME/flood-stop (lkvm stop and lkvm run exit
+# 0), NAME/flood-memory (lkvm's own resident memory grew by 256 KiB at
+# most), NAME/flood-queue-full (the queue did run out of buffers, else
+# nothing was tested) and NAME/flood-sent.
+net_flood_check() {
+	_nf=$1 _nf_vm=$2 _nf_stop=$3 _nf_addr=$4
+	sleep 2
+	_nf_fp1=$(lkvm_footprint "$LKVM_PID" 512)
+	"$FLOOD" "$_nf_addr" 5000 "${NET_FLOOD_SECONDS:-20}" 1400 \
+		>"$W/flood.txt" 2>&1
+	_nf_fp2=$(lkvm_footprint "$LKVM_PID" 512)
+	info "$_nf-flood" "$(cat "$W/flood.txt"); lkvm before: $_nf_fp1; after: $_nf_fp2${5:+; $(eval "$5")}"
+	_nf_t0=$(uptime_ms)
+	timeout 60 "$_nf_stop" stop "$_nf_vm" >"$W/stop.txt" 2>&1
+	_nf_src=$?
+	wait "$LKVM_PID"
+	RC=$?
+	_nf_t1=$(uptime_ms)
+	tr -d '\r' <"$W/flood.out" >"$W/flood.log"
+	_nf_sum=$(grep 'virtio-net rx' "$W/flood.log")
+	info "$_nf-flood-summary" "$_nf_sum; lkvm stop took $((_nf_t1 - _nf_t0)) ms"
+	if [ "$_nf_src" = 0 ] && [ "$RC" = 0 ]; then
+		pass "$_nf/flood-stop"
+	else
+		fail "$_nf/flood-stop" "lkvm stop exited $_nf_src ($(cat "$W/stop.txt")), lkvm run $RC"
+	fi
+	_nf_own1=$(echo "$_nf_fp1" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
+	_nf_own2=$(echo "$_nf_fp2" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
+	if [ -n "$_nf_own1" ] && [ -n "$_nf_own2" ] &&
+		[ $((_nf_own2 - _nf_own1)) -le 256 ]; then
+		pass "$_nf/flood-memory"
+	else
+		fail "$_nf/flood-memory" "lkvm's own resident memory: '$_nf_own1' KiB, then '$_nf_own2' KiB after the flood"
+	fi
+	case $_nf_sum in
+	*" waits 0 "* | "") fail "$_nf/flood-queue-full" "the receive queue never ran out of buffers: $_nf_sum" ;;
+	*) pass "$_nf/flood-queue-full" ;;
+	esac
+	case $(cat "$W/flood.txt") in
+	"udpflood: 0 datagrams"* | "") fail "$_nf/flood-sent" "$(cat "$W/flood.txt")" ;;
+	*) pass "$_nf/flood-sent" ;;
+	esac
+}
+
 # guest_cmd NAME CMD ARGS...: one boot of the default guest with
 # lkvm_cmd=CMD: $LKVM run $GA ARGS, the kernel command line $QUIET and
 # lkvm_cmd, at most $T s. The output, carriage returns removed, is in

@@ -271,41 +271,8 @@ elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name tapflood \
 	# A second lkvm on the tap this one holds.
 	bad in-use "tap ltap0 is in use by another program" \
 		-n mode=tap,tapif=ltap0
-	sleep 2
-	fp1=$(lkvm_footprint "$LKVM_PID" 512)
-	"$FLOOD" "$GUEST" 5000 "${NET_FLOOD_SECONDS:-20}" 1400 >"$W/flood.txt" 2>&1
-	fp2=$(lkvm_footprint "$LKVM_PID" 512)
-	info virtio-net-tap-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2; the tap's counters: $(grep ltap0: /proc/net/dev | tr -s ' ')"
-	t0=$(uptime_ms)
-	timeout 60 "$LKVM" stop tapflood >"$W/stop.txt" 2>&1
-	src=$?
-	wait "$LKVM_PID"
-	RC=$?
-	t1=$(uptime_ms)
-	tr -d '\r' <"$W/flood.out" >"$W/flood.log"
-	sum=$(grep 'virtio-net rx' "$W/flood.log")
-	info virtio-net-tap-flood-summary "$sum; lkvm stop took $((t1 - t0)) ms"
-	if [ "$src" = 0 ] && [ "$RC" = 0 ]; then
-		pass virtio-net-tap/flood-stop
-	else
-		fail virtio-net-tap/flood-stop "lkvm stop exited $src ($(cat "$W/stop.txt")), lkvm run $RC"
-	fi
-	own1=$(echo "$fp1" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
-	own2=$(echo "$fp2" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
-	if [ -n "$own1" ] && [ -n "$own2" ] && [ $((own2 - own1)) -le 256 ]; then
-		pass virtio-net-tap/flood-memory
-	else
-		fail virtio-net-tap/flood-memory "lkvm's own resident memory: '$own1' KiB, then '$own2' KiB after the flood"
-	fi
-	# The guest's queue did run out of buffers (else nothing was tested).
-	case $sum in
-	*" waits 0 "* | "") fail virtio-net-tap/flood-queue-full "the receive queue never ran out of buffers: $sum" ;;
-	*) pass virtio-net-tap/flood-queue-full ;;
-	esac
-	case $(cat "$W/flood.txt") in
-	"udpflood: 0 datagrams"* | "") fail virtio-net-tap/flood-sent "$(cat "$W/flood.txt")" ;;
-	*) pass virtio-net-tap/flood-sent ;;
-	esac
+	net_flood_check virtio-net-tap tapflood "$LKVM" "$GUEST" \
+		"echo the tap\'s counters: \$(grep ltap0: /proc/net/dev | tr -s ' ')"
 else
 	fail virtio-net-tap/flood "the guest never took eth0 down"
 	stop_lkvm "$LKVM_PID"

@@ -29,20 +29,9 @@ GA="-c 2 -m 512 $(guest_args) --loglevel info"
 REAL_LKVM=$LKVM
 QUIET=loglevel=1
 
-# lkvm with / on a tmpfs (see above); the same pid as lkvm, through execs.
-cat >"$W/lkvm-ns" <<EOF
-#!/bin/sh
-exec unshare -m sh -c '
-mount --make-rprivate / 2>/dev/null
-mkdir -p /nsroot && mount -t tmpfs nsroot /nsroot || exit 1
-for d in bin sbin usr lib guest testhost tmp dev proc sys etc root disks; do
-	[ -e /\$d ] || continue
-	mkdir -p /nsroot/\$d && mount --rbind /\$d /nsroot/\$d || exit 1
-done
-cd /nsroot && mount --move . / && exec chroot . "\$0" "\$@"
-' "$REAL_LKVM" "\$@"
-EOF
-chmod 755 "$W/lkvm-ns"
+# lkvm with / on a tmpfs (see above).
+passt_ns_lkvm "$W/lkvm-ns" "$REAL_LKVM" \
+	bin sbin usr lib guest testhost tmp dev proc sys etc root disks
 if [ "$TESTHOST_MODE" = testhost ]; then
 	LKVM=$W/lkvm-ns
 fi
@@ -179,37 +168,7 @@ FLOOD=${TESTHOST_ROOT:-}/tools/udpflood
 if [ ! -x "$FLOOD" ]; then
 	fail virtio-net/flood "no $FLOOD (make lkvm-arm64, --file)"
 elif start_lkvm "$W/flood.out" GUEST-DOWN "$T" run $GA --name netflood -n "mode=user,passt=-u 5000" -p "$QUIET lkvm_cmd=\"$DHCP >/dev/null || exit 9; ip link set eth0 down; echo GUEST-DOWN; sleep 600\""; then
-	sleep 2
-	fp1=$(lkvm_footprint "$LKVM_PID" 512)
-	"$FLOOD" 127.0.0.1 5000 "${NET_FLOOD_SECONDS:-20}" 1400 >"$W/flood.txt" 2>&1
-	fp2=$(lkvm_footprint "$LKVM_PID" 512)
-	info virtio-net-flood "$(cat "$W/flood.txt"); lkvm before: $fp1; after: $fp2"
-	t0=$(uptime_ms)
-	timeout 60 "$REAL_LKVM" stop netflood >"$W/stop.txt" 2>&1
-	src=$?
-	wait "$LKVM_PID"
-	RC=$?
-	t1=$(uptime_ms)
-	tr -d '\r' <"$W/flood.out" >"$W/flood.log"
-	sum=$(grep 'virtio-net rx' "$W/flood.log")
-	info virtio-net-flood-summary "$sum; lkvm stop took $((t1 - t0)) ms"
-	if [ "$src" = 0 ] && [ "$RC" = 0 ]; then
-		pass virtio-net/flood-stop
-	else
-		fail virtio-net/flood-stop "lkvm stop exited $src ($(cat "$W/stop.txt")), lkvm run $RC"
-	fi
-	own1=$(echo "$fp1" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
-	own2=$(echo "$fp2" | sed -n 's/.*own=\([0-9]*\).*/\1/p')
-	if [ -n "$own1" ] && [ -n "$own2" ] && [ $((own2 - own1)) -le 256 ]; then
-		pass virtio-net/flood-memory
-	else
-		fail virtio-net/flood-memory "lkvm's own resident memory: '$own1' KiB, then '$own2' KiB after the flood"
-	fi
-	# The guest's queue did run out of buffers (else nothing was tested).
-	case $sum in
-	*" waits 0 "* | "") fail virtio-net/flood-queue-full "the receive queue never ran out of buffers: $sum" ;;
-	*) pass virtio-net/flood-queue-full ;;
-	esac
+	net_flood_check virtio-net netflood "$REAL_LKVM" 127.0.0.1
 else
 	fail virtio-net/flood "the guest never took eth0 down"
 	stop_lkvm "$LKVM_PID"
