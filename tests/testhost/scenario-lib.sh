@@ -306,6 +306,22 @@ EOF
 	chmod 755 "$_pn_file"
 }
 
+# sink_start PORT FILE: a TCP listener on PORT (busybox nc) writing what
+# it gets to FILE, in the background (SINK_PID); sink_stop ends it.
+sink_start() {
+	rm -f "$2" "$W/sink.hold"
+	# The listener's stdin must not end (busybox nc quits on its EOF).
+	mkfifo "$W/sink.hold"
+	exec 9<>"$W/sink.hold"
+	nc -l -p "$1" <&9 >"$2" &
+	SINK_PID=$!
+}
+sink_stop() {
+	kill "$SINK_PID" 2>/dev/null
+	wait "$SINK_PID" 2>/dev/null
+	exec 9>&-
+}
+
 # net_flood_check NAME VM STOPPER ADDR [MORE]: the guest of $LKVM_PID (lkvm
 # run --name VM, its output in $W/flood.out) no longer reads its receive
 # queue. $FLOOD sends to ADDR's UDP port 5000 for $NET_FLOOD_SECONDS (20)

@@ -130,12 +130,7 @@ HTTPD=$!
 # the listener on the test host.
 bulk() {
 	bk_n=$1 bk_tap=$2 bk_net=$3 bk_path=$4
-	rm -f "$W/sink.bin" "$W/hold"
-	# The listener's stdin must not end (busybox nc quits on its EOF).
-	mkfifo "$W/hold"
-	exec 9<>"$W/hold"
-	nc -l -p "$SINK" <&9 >"$W/sink.bin" &
-	NC=$!
+	sink_start "$SINK" "$W/sink.bin"
 	t0=$(uptime_ms)
 	# shellcheck disable=SC2086 # GA is a word list
 	start_lkvm "$W/$bk_n.out" GUEST-PING-OK "$T" run $GA -n "$bk_net" -p "$QUIET lkvm_cmd=\"$GUP; sleep 5; wget -q -O /tmp/big http://$HOST:$PORT/big.bin || exit 8; md5sum </tmp/big | sed 's/^/GUEST-MD5 /'; nc $HOST $SINK </tmp/big; echo GUEST-NC-RC=\$?\""
@@ -150,9 +145,7 @@ bulk() {
 		RC=$?
 	fi
 	t1=$(uptime_ms)
-	kill "$NC" 2>/dev/null
-	wait "$NC" 2>/dev/null
-	exec 9>&-
+	sink_stop
 	tr -d '\r' <"$W/$bk_n.out" >"$W/$bk_n.txt"
 	OUT=$W/$bk_n.txt
 	if [ "$started" = 0 ]; then

@@ -99,18 +99,11 @@ no_passt virtio-net/passt-gone-after-poweroff
 # timeout, retry" seven times, then "reset at tcp_timer_handler"), which
 # is passt's retransmission limit and not what this checks. passt's debug
 # log is kept (in the lkvm output) and shown on a failure.
-rm -f "$W/sink.bin" "$W/hold"
-# The listener's stdin must not end (busybox nc quits on its EOF).
-mkfifo "$W/hold"
-exec 9<>"$W/hold"
-nc -l -p "$SINK" <&9 >"$W/sink.bin" &
-NC=$!
+sink_start "$SINK" "$W/sink.bin"
 t0=$(uptime_ms)
 guest_cmd bulk "$DHCP >/dev/null || exit 9; wget -q -O /tmp/big http://$GW:$PORT/big.bin || exit 8; md5sum </tmp/big | sed 's/^/GUEST-MD5 /'; nc $GW $SINK </tmp/big; echo GUEST-NC-RC=\$?" -n "mode=user,passt=--debug" --loglevel debug
 t1=$(uptime_ms)
-kill "$NC" 2>/dev/null
-wait "$NC" 2>/dev/null
-exec 9>&-
+sink_stop
 if guest_cmd_ok virtio-net/bulk; then
 	got=$(out_val GUEST-MD5 | cut -d' ' -f1)
 	if [ "$got" = "$big_md5" ]; then pass virtio-net/bulk-host-to-guest; else fail virtio-net/bulk-host-to-guest "md5 in the guest '$got', want $big_md5"; fi
