@@ -11,7 +11,8 @@
 # /bench/null.img (the null guest), /bench/params.sh (the parameters
 # below), /bench/tools.img (ext4 with diskbench, bench/disk/, and
 # netbench, bench/net/) and /bench/netbench; under TESTHOST_ROOT natively.
-# ONLY=net in params.sh runs the network section alone.
+# ONLY=net in params.sh runs the network section alone, ONLY=sandbox the
+# benchmark guest with --psci user, sandbox on and off.
 # shellcheck source=../tests/testhost/scenario-lib.sh
 . "${SCENARIO_LIB:-$(dirname "$0")/../tests/testhost/scenario-lib.sh}"
 
@@ -190,35 +191,49 @@ if [ "$ONLY" = net ]; then
 fi
 
 # ---- 1 + 2. round trips and CPU power, inside the benchmark guest ---------
-micro() { # PSCI-MODE
+# micro PSCI-MODE [off]: with "off", lkvm runs with --sandbox off and every
+# line gets sandbox=off after psci= (the default run's lines are as before).
+micro() {
 	_m=$1
-	_out=$W/micro-$_m.out
-	_err=$W/micro-$_m.err
-	progress "benchmark guest with --psci $_m (${MICRO_CPUS} vCPUs)"
+	_id=$1 _tags="psci=$1" _sb=
+	if [ "${2:-}" = off ]; then
+		_id=$1-sandbox-off _tags="psci=$1 sandbox=off" _sb="--sandbox off"
+	fi
+	_out=$W/micro-$_id.out
+	_err=$W/micro-$_id.err
+	progress "benchmark guest with --psci $_m ${_sb:+$_sb }(${MICRO_CPUS} vCPUs)"
+	# shellcheck disable=SC2086 # _sb is two words or none
 	run_lkvm_split "$_out" "$_err" "$MICRO_TIMEOUT" run -c "$MICRO_CPUS" \
-		-m "$MICRO_MEM" -k "$IMG" --psci "$_m" --loglevel info
+		-m "$MICRO_MEM" -k "$IMG" --psci "$_m" $_sb --loglevel info
 	_rc=$?
 	tr -d '\r' <"$_out" >"$_out.txt"
-	sed -n "s/^BENCH-INFO /INFO bench psci=$_m name=guest /p" "$_out.txt"
-	sed -n "s/^BENCH \(name=.*\)/INFO bench psci=$_m \1/p" "$_out.txt"
-	sed -n "s/^BENCH-WARN \(.*\)/INFO bench-warning psci=$_m \1/p" "$_out.txt"
+	sed -n "s/^BENCH-INFO /INFO bench $_tags name=guest /p" "$_out.txt"
+	sed -n "s/^BENCH \(name=.*\)/INFO bench $_tags \1/p" "$_out.txt"
+	sed -n "s/^BENCH-WARN \(.*\)/INFO bench-warning $_tags \1/p" "$_out.txt"
 	_s=$(first_kvm_run "$_err")
-	[ -n "$_s" ] && info bench "psci=$_m name=startup cpus=$MICRO_CPUS guest=bench ms=$_s"
+	[ -n "$_s" ] && info bench "$_tags name=startup cpus=$MICRO_CPUS guest=bench ms=$_s"
 	_e=$(sed -n 's/^BENCH-ERROR //p' "$_out.txt" | head -n 1)
 	if [ "$_rc" = 124 ]; then
-		fail "bench/guest-$_m" "the benchmark guest did not finish within ${MICRO_TIMEOUT}s${_e:+: $_e}"
+		fail "bench/guest-$_id" "the benchmark guest did not finish within ${MICRO_TIMEOUT}s${_e:+: $_e}"
 		show_tail "$_out.txt"
 	elif [ -n "$_e" ]; then
-		fail "bench/guest-$_m" "$_e"
+		fail "bench/guest-$_id" "$_e"
 		show_tail "$_out.txt"
 	elif ! grep -q '^BENCH-DONE' "$_out.txt" || [ "$_rc" != 0 ]; then
-		fail "bench/guest-$_m" "lkvm exited $_rc without BENCH-DONE"
+		fail "bench/guest-$_id" "lkvm exited $_rc without BENCH-DONE"
 		show_tail "$_out.txt"
 		show_tail "$_err" 5
 	fi
 }
 
+# The seccomp sandbox's cost: the user-PSCI run again without it.
+# ONLY=sandbox in params.sh runs these two alone.
 micro user
+micro user off
+if [ "$ONLY" = sandbox ]; then
+	progress "done"
+	exit 0
+fi
 micro kernel
 
 # ---- 3. lkvm startup: start to the first KVM_RUN, with the null guest ------
